@@ -1,0 +1,59 @@
+# SwiftLSTMKernel — the command contract (see docs/ and README): setup, build, install-kernel, notebooks,
+# test, lab, bench. Every target does the set-up it needs, so `make notebooks` and `make test` work on a
+# fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := notebooks
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+JUPYTER     := $(VENV)/bin/jupyter
+# One debug build serves the kernel, the notebooks and `swift test`; LSTMKit and NotebookDisplay are
+# compiled with -O inside it (Package.swift), so training runs at full speed. README "Build time" has the
+# measurements behind this choice.
+SWIFT_BUILD := swift build
+BIN_DIR      = $(shell swift build --show-bin-path)
+KERNEL       = $(BIN_DIR)/swift-lstm-kernel
+APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system-packages build install-kernel notebooks test test-swift test-python lab bench clean
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@if ! pkg-config --exists libzmq openblas 2>/dev/null; then \
+	  echo "Installing system packages: $(APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+build: setup
+	$(SWIFT_BUILD)
+
+install-kernel: build
+	$(KERNEL) install --user
+
+notebooks: install-kernel
+	$(PY) tools/run_notebooks.py --out build/notebooks notebooks/*.ipynb
+
+test: build test-swift test-python
+
+test-swift: build
+	swift test
+
+test-python: build
+	SWIFT_LSTM_KERNEL=$(KERNEL) $(PY) -m pytest -v tests/python
+
+lab: install-kernel
+	$(JUPYTER) lab notebooks/
+
+bench: build
+	$(PY) benchmarks/run.py --kernel $(KERNEL) --out build/benchmarks
+
+clean:
+	rm -rf .build build

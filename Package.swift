@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// LSTMKit and NotebookDisplay are compiled optimised even in debug builds: the debug configuration is
+/// what `make build` and `swift test` share (one build instead of two), and training speed must not
+/// depend on it. See README "Build time".
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "SwiftLSTMKernel",
+    products: [
+        .executable(name: "swift-lstm-kernel", targets: ["swift-lstm-kernel"]),
+        // One shared library holds both modules, so the worker and every cell see a single copy of
+        // LSTMKit's types and globals (NotebookDisplay depends on LSTMKit).
+        .library(name: "LSTMKit", type: .dynamic, targets: ["LSTMKit", "NotebookDisplay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", exact: "603.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "JupyterProtocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "JupyterKernel", dependencies: ["JupyterProtocol", "CZeroMQ"]),
+        .target(name: "SwiftCells", dependencies: [
+            .product(name: "SwiftSyntax", package: "swift-syntax"),
+            .product(name: "SwiftParser", package: "swift-syntax"),
+        ]),
+        // The worker side. It does not link LSTMKit or NotebookDisplay: it dlopens libLSTMKit.so so that
+        // exactly one copy lives in the worker, and talks to it through @_cdecl entry points.
+        .target(name: "CellHost"),
+        .target(name: "LSTMKit", dependencies: ["CBLAS"], swiftSettings: optimised),
+        .target(name: "NotebookDisplay", dependencies: ["LSTMKit"], swiftSettings: optimised),
+        .executableTarget(
+            name: "swift-lstm-kernel",
+            dependencies: [
+                "JupyterKernel", "SwiftCells", "CellHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
+        ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "TestSupport"]),
+        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel", "TestSupport"]),
+        .testTarget(name: "SwiftCellsTests", dependencies: ["SwiftCells", "TestSupport"]),
+        .testTarget(name: "LSTMKitTests", dependencies: ["LSTMKit", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NotebookDisplayTests", dependencies: ["NotebookDisplay", "LSTMKit", "TestSupport"],
+                    resources: [.copy("Golden")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Why a multipart message was rejected. The kernel logs these and drops the message.
+public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
+    case missingDelimiter
+    /// Fewer than the five frames (signature, header, parent, metadata, content) after `<IDS|MSG>`.
+    case tooFewFrames(Int)
+    case badSignature
+    /// A JSON frame did not parse, or was not an object; names the frame.
+    case invalidJSON(frame: String)
+    case invalidHeader(String)
+
+    public var description: String {
+        switch self {
+        case .missingDelimiter: return "no <IDS|MSG> delimiter frame"
+        case .tooFewFrames(let n): return "expected at least 5 frames after <IDS|MSG>, given \(n)"
+        case .badSignature: return "the HMAC signature does not match"
+        case .invalidJSON(let frame): return "the \(frame) frame is not a JSON object"
+        case .invalidHeader(let reason): return "invalid header: \(reason)"
+        }
+    }
+}
+
+/// Turns messages into ZeroMQ frames and back:
+/// `[identities…] <IDS|MSG> signature header parent_header metadata content [buffers…]`.
+public struct WireCodec: Sendable {
+    /// The delimiter frame between routing identities and the message proper.
+    public static let delimiter = Data("<IDS|MSG>".utf8)
+    public let signer: MessageSigner
+
+    public init(key: String) { signer = MessageSigner(key: key) }
+
+    /// The frames of a message, signed.
+    public func encode(_ message: Message) throws -> [Data] {
+        let parts = [
+            try message.header.json.encoded(),
+            try message.parentHeader.encoded(),
+            try JSONValue.object(message.metadata).encoded(),
+            try message.content.encoded(),
+        ]
+        var frames = message.identities
+        frames.reserveCapacity(frames.count + 6 + message.buffers.count)
+        frames.append(Self.delimiter)
+        frames.append(Data(signer.signature(of: parts).utf8))
+        frames.append(contentsOf: parts)
+        frames.append(contentsOf: message.buffers)
+        return frames
+    }
+
+    /// Parses and verifies received frames. The signature is checked before any JSON is parsed.
+    public func decode(_ frames: [Data]) throws -> Message {
+        guard let split = frames.firstIndex(of: Self.delimiter) else { throw WireError.missingDelimiter }
+        let rest = frames[(split + 1)...]
+        guard rest.count >= 5 else { throw WireError.tooFewFrames(rest.count) }
+        let start = rest.startIndex
+        let signed = frames[(start + 1)...(start + 4)]
+        guard signer.isValid(signature: frames[start], of: signed) else { throw WireError.badSignature }
+
+        func object(_ index: Int, _ name: String) throws -> JSONValue {
+            guard let value = try? JSONValue.decode(frames[index]), value.objectValue != nil else {
+                throw WireError.invalidJSON(frame: name)
+            }
+            return value
+        }
+        let header = try Header(json: object(start + 1, "header"))
+        let parent = try object(start + 2, "parent_header")
+        let metadata = try object(start + 3, "metadata").objectValue ?? [:]
+        let content = try object(start + 4, "content")
+        return Message(identities: Array(frames[..<split]), header: header, parentHeader: parent, metadata: metadata,
+                       content: content, buffers: Array(frames[(start + 5)...]))
+    }
+}

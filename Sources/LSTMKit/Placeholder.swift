@@ -1,0 +1,2 @@
+import CBLAS
+enum LSTMKitPlaceholder {}
