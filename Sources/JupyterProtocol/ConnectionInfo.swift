@@ -41,20 +41,28 @@ public enum ConnectionFileError: Error, Equatable, CustomStringConvertible, Send
 
 /// The contents of a Jupyter connection file: where to bind the five sockets and how to sign messages.
 public struct ConnectionInfo: Equatable, Sendable {
+    /// `tcp` (jupyter_client's default) or `ipc` (Unix domain sockets).
     public var transport: ConnectionTransport
     /// An IP address for tcp; a path prefix for ipc (endpoints are `ipc://<ip>-<port>`).
     public var ip: String
+    /// Requests and replies (ROUTER).
     public var shellPort: Int
+    /// Broadcast outputs and status (PUB).
     public var iopubPort: Int
+    /// Input requests to the frontend (ROUTER).
     public var stdinPort: Int
+    /// Interrupt, shutdown and kernel_info served beside a busy shell (ROUTER).
     public var controlPort: Int
+    /// Heartbeat echo (REP).
     public var hbPort: Int
     /// The HMAC key; empty means messages are neither signed nor checked.
     public var key: String
     /// Always `hmac-sha256`: the only scheme this kernel implements.
     public var signatureScheme: String
+    /// The kernelspec name the client launched, when it says.
     public var kernelName: String?
 
+    /// Connection details given field by field (tests, tools); kernels use `load(path:)`.
     public init(transport: ConnectionTransport = .tcp, ip: String = "127.0.0.1", shellPort: Int, iopubPort: Int,
                 stdinPort: Int, controlPort: Int, hbPort: Int, key: String,
                 signatureScheme: String = "hmac-sha256", kernelName: String? = nil) {
@@ -112,7 +120,7 @@ public struct ConnectionInfo: Equatable, Sendable {
         guard let object = json.objectValue else {
             throw ConnectionFileError.notJSON(path: path, reason: "the top level is \(json.kindName)")
         }
-        var fields = FieldReader(path: path, object: object)
+        let fields = FieldReader(path: path, object: object)
 
         let transportName = try fields.string("transport", default: "tcp")
         guard let transport = ConnectionTransport(rawValue: transportName) else {

@@ -9,14 +9,18 @@ public struct Header: Equatable, Sendable {
     public var msgID: String
     /// The sending session's id (constant for the life of a kernel process).
     public var session: String
+    /// The sender's user name (informational).
     public var username: String
     /// ISO-8601 with microseconds and time zone, see `Timestamp`.
     public var date: String
+    /// e.g. `execute_request`, `status`.
     public var msgType: String
+    /// The protocol version the sender speaks, e.g. "5.4".
     public var version: String
     /// Keys this struct does not model (e.g. `subshell_id`), kept so a reply echoes its request's header intact.
     public var extra: [String: JSONValue]
 
+    /// A header; by default a new id, the current time and this kernel's protocol version.
     public init(msgID: String = Header.newMessageID(), session: String, username: String, date: String = Timestamp.iso8601(),
                 msgType: String, version: String = jupyterProtocolVersion, extra: [String: JSONValue] = [:]) {
         self.msgID = msgID

@@ -6,8 +6,14 @@ import Foundation
 public struct MessageSigner: Sendable {
     private let key: SymmetricKey?
 
+    /// A signer for the connection file's `key` (its UTF-8 bytes are the HMAC key, as in jupyter_client).
     public init(key: String) {
-        self.key = key.isEmpty ? nil : SymmetricKey(data: Data(key.utf8))
+        self.init(keyData: Data(key.utf8))
+    }
+
+    /// A signer for raw key bytes; empty disables signing.
+    public init(keyData: Data) {
+        self.key = keyData.isEmpty ? nil : SymmetricKey(data: keyData)
     }
 
     /// Whether messages are signed at all.

@@ -2,12 +2,15 @@ import Foundation
 
 /// Why a multipart message was rejected. The kernel logs these and drops the message.
 public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// No `<IDS|MSG>` frame.
     case missingDelimiter
     /// Fewer than the five frames (signature, header, parent, metadata, content) after `<IDS|MSG>`.
     case tooFewFrames(Int)
+    /// The signature is absent, malformed or does not match the frames.
     case badSignature
     /// A JSON frame did not parse, or was not an object; names the frame.
     case invalidJSON(frame: String)
+    /// The header lacks `msg_id`/`msg_type` or has a non-string standard field.
     case invalidHeader(String)
 
     public var description: String {
@@ -26,8 +29,10 @@ public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
 public struct WireCodec: Sendable {
     /// The delimiter frame between routing identities and the message proper.
     public static let delimiter = Data("<IDS|MSG>".utf8)
+    /// Signs outgoing and checks incoming messages.
     public let signer: MessageSigner
 
+    /// A codec for the connection file's `key` ("" for unsigned messages).
     public init(key: String) { signer = MessageSigner(key: key) }
 
     /// The frames of a message, signed.

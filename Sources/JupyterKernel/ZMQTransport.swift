@@ -1,0 +1,95 @@
+import CZeroMQ
+import Foundation
+import JupyterProtocol
+
+/// The real transport: four bound sockets (ROUTER shell, control and stdin; PUB iopub), signing and
+/// framing through `WireCodec`. Thread use: shell and control are each used only by their own thread
+/// (which receives and replies); iopub and stdin are shared and serialised by locks.
+final class ZMQTransport: KernelTransport, @unchecked Sendable {
+    let codec: WireCodec
+    let shell: ZMQSocket
+    let control: ZMQSocket
+    let stdin: ZMQSocket
+    let iopub: ZMQSocket
+    private let iopubLock = NSLock()
+    private let stdinLock = NSLock()
+    private var closed = false
+
+    init(context: ZMQContext, connection: ConnectionInfo) throws {
+        codec = WireCodec(key: connection.key)
+        shell = try ZMQSocket(context: context, type: ZMQ_ROUTER)
+        control = try ZMQSocket(context: context, type: ZMQ_ROUTER)
+        stdin = try ZMQSocket(context: context, type: ZMQ_ROUTER)
+        iopub = try ZMQSocket(context: context, type: ZMQ_PUB)
+        let sockets: [(ZMQSocket, KernelChannel)] = [(shell, .shell), (control, .control), (stdin, .stdin), (iopub, .iopub)]
+        for (socket, channel) in sockets {
+            // Queued replies and outputs are still delivered for a second after close, so a shutdown
+            // reply is not lost when the process exits right after sending it.
+            try socket.setOption(ZMQ_LINGER, 1000)
+            // A burst of requests (or a chatty training loop) must not hit libzmq's default
+            // high-water mark of 1000, past which ROUTER and PUB drop messages silently.
+            try socket.setOption(ZMQ_SNDHWM, 100_000)
+            try socket.setOption(ZMQ_RCVHWM, 100_000)
+            try socket.bind(connection.endpoint(of: channel))
+        }
+    }
+
+    /// Encodes a message, or logs why it cannot be encoded.
+    func frames(of message: Message) -> [Data]? {
+        do {
+            return try codec.encode(message)
+        } catch {
+            KernelLog.write("could not encode \(message.msgType): \(error)")
+            return nil
+        }
+    }
+
+    func send(_ message: Message, on channel: MessageChannel) {
+        guard let frames = frames(of: message) else { return }
+        let (socket, lock): (ZMQSocket, NSLock?) = {
+            switch channel {
+            case .shell: return (shell, nil)
+            case .control: return (control, nil)
+            case .stdin: return (stdin, stdinLock)
+            case .iopub: return (iopub, iopubLock)
+            }
+        }()
+        lock?.lock()
+        defer { lock?.unlock() }
+        guard !closed else { return }
+        do {
+            try socket.send(frames)
+        } catch {
+            KernelLog.write("could not send \(message.msgType) on \(channel.rawValue): \(error)")
+        }
+    }
+
+    func receiveStdin(timeout: Double) -> Message? {
+        stdinLock.lock()
+        defer { stdinLock.unlock() }
+        guard !closed else {
+            Thread.sleep(forTimeInterval: timeout)
+            return nil
+        }
+        do {
+            guard try stdin.poll(timeoutMs: Int(timeout * 1000)), let frames = try stdin.receive(wait: false) else {
+                return nil
+            }
+            return try codec.decode(frames)
+        } catch {
+            KernelLog.write("dropped a message on stdin: \(error)")
+            return nil
+        }
+    }
+
+    /// Closes the shared sockets; later sends are dropped. Shell and control are closed by their threads.
+    func closeShared() {
+        iopubLock.lock()
+        stdinLock.lock()
+        closed = true
+        iopub.close()
+        stdin.close()
+        stdinLock.unlock()
+        iopubLock.unlock()
+    }
+}

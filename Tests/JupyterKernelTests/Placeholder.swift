@@ -1,2 +1,0 @@
-import XCTest
-final class JupyterKernelTestsPlaceholder: XCTestCase { func testBuilds() {} }

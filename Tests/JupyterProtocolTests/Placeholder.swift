@@ -1,2 +1,0 @@
-import XCTest
-final class JupyterProtocolTestsPlaceholder: XCTestCase { func testBuilds() {} }
