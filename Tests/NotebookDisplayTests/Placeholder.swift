@@ -1,2 +1,0 @@
-import XCTest
-final class NotebookDisplayTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,102 @@
+"""NotebookDisplay through a real kernel and jupyter_client: display_data, update_display_data with the
+same display_id, clear_output, rich cell results, and the live training progress display.
+
+Fixtures (`run_cell`) come from conftest.py.
+"""
+
+
+def outputs_of(run, *types):
+    return [m for m in run.outputs if m["msg_type"] in types]
+
+
+def display_id(message):
+    return message["content"]["transient"]["display_id"]
+
+
+def test_display_sends_display_data_with_the_rich_bundle_and_a_display_id(run_cell):
+    run = run_cell('display(HTML("<b>bold</b>", fallback: "bold"))')
+    assert run.error is None
+    [shown] = outputs_of(run, "display_data")
+    assert shown["content"]["data"] == {"text/html": "<b>bold</b>", "text/plain": "bold"}
+    assert display_id(shown)
+    assert outputs_of(run, "execute_result") == [], "the handle of a last-line display() is not shown"
+
+
+def test_update_targets_the_same_display_id_and_clear_blanks_it(run_cell):
+    run = run_cell('let handle = display("epoch 1/3")\nhandle.update("epoch 3/3")\nhandle.clear()')
+    assert run.error is None
+    messages = outputs_of(run, "display_data", "update_display_data")
+    assert [m["msg_type"] for m in messages] == ["display_data", "update_display_data", "update_display_data"]
+    assert len({display_id(m) for m in messages}) == 1
+    assert messages[1]["content"]["data"]["text/plain"] == "epoch 3/3"
+    assert messages[2]["content"]["data"]["text/plain"] == ""
+    # A later cell can update the display made by an earlier one.
+    later = run_cell('handle.update("from a later cell")')
+    [update] = outputs_of(later, "update_display_data")
+    assert display_id(update) == display_id(messages[0])
+
+
+def test_clear_output_is_published_with_its_wait_flag(run_cell):
+    run = run_cell("clearOutput(wait: true)")
+    [clear] = outputs_of(run, "clear_output")
+    assert clear["content"] == {"wait": True}
+
+
+def test_prints_and_displays_keep_their_order(run_cell):
+    for attempt in range(5):
+        run = run_cell(f'print("before {attempt}")\ndisplay("middle")\nprint("after")\nclearOutput()\nprint("end")')
+        kinds = [(m["msg_type"], m["content"].get("text") or m["content"].get("data", {}).get("text/plain"))
+                 for m in outputs_of(run, "stream", "display_data", "clear_output")]
+        assert kinds == [("stream", f"before {attempt}\n"), ("display_data", "middle"), ("stream", "after\n"),
+                         ("clear_output", None), ("stream", "end\n")]
+
+
+def test_tensor_and_string_results(run_cell):
+    tensor = run_cell("try Tensor([[0.1, 0.2], [0.3, 0.4]])")
+    [result] = outputs_of(tensor, "execute_result")
+    assert result["content"]["data"]["text/plain"] == "[[0.1 0.2]\n [0.3 0.4]]"
+    assert "Tensor (2, 2) Float32" in result["content"]["data"]["text/html"]
+    text = run_cell('"two\\nlines"')
+    [result] = outputs_of(text, "execute_result")
+    assert result["content"]["data"]["text/plain"] == '"two\\nlines"'
+
+
+FIT = """
+LSTMKit.setRandomSeed(3)
+let model = try Sequential([LSTM(units: 4, inputShape: [3, 1]), Dense(units: 1)])
+model.compile(loss: .mse)
+let history = try model.fit(Tensor.ones([16, 3, 1]), Tensor.ones([16, 1]), epochs: 3, batchSize: 4,
+                            verbose: 1, validationSplit: 0.25)
+"""
+
+
+def test_fit_shows_one_live_progress_display_ending_in_the_final_state(run_cell):
+    run = run_cell(FIT)
+    assert run.error is None, run.error
+    progress = outputs_of(run, "display_data", "update_display_data")
+    assert progress and progress[0]["msg_type"] == "display_data"
+    assert all(m["msg_type"] == "update_display_data" for m in progress[1:])
+    assert len({display_id(m) for m in progress}) == 1, "one display, updated in place"
+    final = progress[-1]["content"]["data"]
+    assert final["text/plain"].startswith("Epoch 3/3 done"), final["text/plain"]
+    assert "val_loss:" in final["text/plain"] and "text/html" in final
+    assert "Epoch 1/3" not in run.stream(), "no flood of text lines in the notebook"
+
+
+def test_history_and_model_results_are_pictures_and_tables(run_cell):
+    assert run_cell(FIT).error is None
+    [history] = outputs_of(run_cell("history"), "execute_result")
+    assert history["content"]["data"]["image/svg+xml"].startswith("<svg xmlns=")
+    assert history["content"]["data"]["text/plain"].startswith("History: 3 epochs")
+    [summary] = outputs_of(run_cell("model"), "execute_result")
+    assert "Total params" in summary["content"]["data"]["text/plain"]
+    assert "<table" in summary["content"]["data"]["text/html"]
+    [diagram] = outputs_of(run_cell("try plotModel(model, showShapes: true)"), "execute_result")
+    assert "lstm (LSTM)" in diagram["content"]["data"]["image/svg+xml"]
+
+
+def test_bad_input_is_a_clear_error_not_a_crash(run_cell):
+    run = run_cell("var plot = Plot()\ntry plot.addLine(x: [1.0, 2.0], y: [1.0])")
+    assert run.error is not None
+    assert "expected as many x values as y values, got 2 x and 1 y" in run.error["evalue"]
+    assert run_cell("1 + 1").error is None, "the kernel keeps working"
