@@ -1,0 +1,136 @@
+import Foundation
+
+extension Model {
+    /// Saves the model as a directory holding `model.json` (architecture, graph, compile settings) and
+    /// `model.safetensors` (every weight as F32, keyed `layer/weight`, readable by the Python
+    /// `safetensors` package). `Model.load(from:)` restores it exactly. Optimizer state is not saved.
+    public func save(to url: URL) throws {
+        let params = parameters
+        guard !params.isEmpty || !layers.isEmpty else {
+            throw LSTMKitError.invalidArgument("model '\(name)' has no layers to save")
+        }
+        var keys: [String] = []
+        var tensors: [String: Tensor] = [:]
+        for p in params {
+            var key = p.path
+            var k = 1
+            while tensors[key] != nil { key = "\(p.path)_\(k)"; k += 1 }  // wrapped layers may share a path
+            keys.append(key)
+            tensors[key] = p.value
+        }
+        var saved = SavedModel(format: SavedModel.formatName, version: SavedModel.currentVersion, className: className,
+                               name: name, inputShape: nil, layers: layers.map(\.config), nodes: nil, inputs: nil,
+                               outputs: nil, weights: keys, compile: nil)
+        if self is Sequential {
+            saved.inputShape = inputs.first.map { Array($0.shape.dropFirst()) }
+        } else {
+            let (graphNodes, refs) = savedGraph()
+            saved.nodes = graphNodes
+            saved.inputs = inputs.map { refs[ObjectIdentifier($0.node)].map { SavedReference(layer: $0.layer, call: $0.call, output: 0) }! }
+            saved.outputs = outputs.map { o in
+                let r = refs[ObjectIdentifier(o.node)]!
+                return SavedReference(layer: r.layer, call: r.call, output: o.index)
+            }
+        }
+        if let c = compiled {
+            saved.compile = SavedCompile(optimizer: c.optimizer.className, optimizerConfig: c.optimizer.config,
+                                         loss: c.loss.rawValue, metrics: c.metrics.map(\.name))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try encoder.encode(saved).write(to: url.appendingPathComponent("model.json"), options: .atomic)
+        } catch {
+            throw LSTMKitError.io("could not save model '\(name)' to \(url.path): \(error.localizedDescription)")
+        }
+        try SafeTensors.write(tensors, to: url.appendingPathComponent("model.safetensors"),
+                              metadata: ["format": "lstmkit", "model": name])
+    }
+
+    /// Layer calls in execution order, and for each node its (layer, call index) reference.
+    private func savedGraph() -> ([SavedNode], [ObjectIdentifier: SavedReference]) {
+        var calls: [String: Int] = [:]
+        var refs: [ObjectIdentifier: SavedReference] = [:]
+        var out: [SavedNode] = []
+        for node in nodes {
+            let call = calls[node.layer.name, default: 0]
+            calls[node.layer.name] = call + 1
+            refs[ObjectIdentifier(node)] = SavedReference(layer: node.layer.name, call: call, output: 0)
+            let ins = node.inputs.map { t -> SavedReference in
+                let r = refs[ObjectIdentifier(t.node)]!
+                return SavedReference(layer: r.layer, call: r.call, output: t.index)
+            }
+            out.append(SavedNode(layer: node.layer.name, inputs: ins))
+        }
+        return (out, refs)
+    }
+
+    /// Loads a model saved with `save(to:)`: same architecture, layer names and weights (bit for bit),
+    /// compiled again with the saved settings (a fresh optimizer).
+    public static func load(from url: URL) throws -> Model {
+        let saved: SavedModel
+        do {
+            saved = try JSONDecoder().decode(SavedModel.self, from: Data(contentsOf: url.appendingPathComponent("model.json")))
+        } catch let e as LSTMKitError {
+            throw e
+        } catch {
+            throw LSTMKitError.io("could not read \(url.appendingPathComponent("model.json").path): expected an LSTMKit model directory written by model.save(to:) (\(error.localizedDescription))")
+        }
+        guard saved.format == SavedModel.formatName, saved.version <= SavedModel.currentVersion else {
+            throw LSTMKitError.io("\(url.path) holds format '\(saved.format)' version \(saved.version); expected '\(SavedModel.formatName)' version ≤ \(SavedModel.currentVersion)")
+        }
+        let layers = try saved.layers.map { try LayerRegistry.makeLayer($0) }
+        let model: Model
+        if saved.className == "Sequential" {
+            let s = try Sequential(layers.filter { !($0 is Input) }, name: saved.name)
+            if let shape = saved.inputShape, s.inputs.isEmpty { try s.build(inputShape: shape) }
+            model = s
+        } else {
+            model = try rebuildGraph(saved, layers: layers)
+        }
+        let (tensors, _) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+        let params = model.parameters
+        guard params.count == saved.weights.count else {
+            throw LSTMKitError.io("\(url.path): the architecture has \(params.count) weight arrays, the file lists \(saved.weights.count)")
+        }
+        for (p, key) in zip(params, saved.weights) {
+            guard let t = tensors[key] else {
+                throw LSTMKitError.io("\(url.path): weight '\(key)' is missing from model.safetensors")
+            }
+            guard t.shape == p.value.shape else {
+                throw LSTMKitError.shapeMismatch("\(url.path): weight '\(key)' expects shape \(formatShape(p.value.shape)), got \(formatShape(t.shape))")
+            }
+            p.value = t
+        }
+        if let c = saved.compile {
+            model.compile(optimizer: try Optimizer.make(className: c.optimizer, config: c.optimizerConfig),
+                          loss: try Loss(name: c.loss), metrics: try c.metrics.map { try Metric(name: $0) })
+        }
+        return model
+    }
+
+    private static func rebuildGraph(_ saved: SavedModel, layers: [Layer]) throws -> Model {
+        var byName: [String: Layer] = [:]
+        for l in layers { byName[l.name] = l }
+        var produced: [String: [[SymbolicTensor]]] = [:]  // layer name → outputs per call
+        func resolve(_ r: SavedReference) throws -> SymbolicTensor {
+            guard let calls = produced[r.layer], r.call < calls.count, r.output < calls[r.call].count else {
+                throw LSTMKitError.io("saved graph refers to output \(r.output) of call \(r.call) of layer '\(r.layer)', which does not exist")
+            }
+            return calls[r.call][r.output]
+        }
+        for node in saved.nodes ?? [] {
+            guard let layer = byName[node.layer] else {
+                throw LSTMKitError.io("saved graph calls layer '\(node.layer)', which is not among the saved layers")
+            }
+            if let input = layer as? Input {
+                produced[node.layer, default: []].append([input.symbolicTensor])
+            } else {
+                produced[node.layer, default: []].append(try layer.callAll(try node.inputs.map(resolve)))
+            }
+        }
+        return try Model(inputs: try (saved.inputs ?? []).map(resolve), outputs: try (saved.outputs ?? []).map(resolve),
+                         name: saved.name)
+    }
+}

@@ -1,0 +1,129 @@
+/// Runs a recurrent layer forwards and a copy of it backwards over the sequence and merges them.
+///
+/// The backward copy's output sequence is flipped back to input order before merging, like Keras.
+/// x: (B, T, d) → (B, T, 2u) (`concat`, the default) or (B, T, u) (`sum`, `mul`, `ave`); (B, ·) without
+/// `returnSequences`. With `returnState`: `[merged, forward states…, backward states…]`.
+/// Weights: the forward layer's, then the backward layer's; params doubled.
+public final class Bidirectional: Layer {
+    /// How the two directions are combined.
+    public enum MergeMode: String, Codable, Sendable { case concat, sum, mul, ave }
+
+    /// The layer run over the sequence in order (named `forward_<name>`).
+    public let forwardLayer: Recurrent
+    /// The copy run over the reversed sequence (named `backward_<name>`).
+    public let backwardLayer: Recurrent
+    /// How outputs are merged.
+    public let mergeMode: MergeMode
+
+    /// Wraps `layer` (an LSTM, GRU or SimpleRNN) in both directions.
+    public init(_ layer: Recurrent, mergeMode: MergeMode = .concat, inputShape: [Int?]? = nil, name: String? = nil) {
+        func copy(_ prefix: String, flip: Bool) -> Recurrent {
+            var c = layer.config
+            c.values["name"] = .string("\(prefix)_\(layer.name)")
+            if flip { c.values["go_backwards"] = .bool(!layer.goBackwards) }
+            c.values["input_shape"] = nil
+            guard let l = (try? LayerRegistry.makeLayer(c)) as? Recurrent else {
+                preconditionFailure("internal: cannot copy \(layer.className) from its config")
+            }
+            return l
+        }
+        forwardLayer = copy("forward", flip: false)
+        backwardLayer = copy("backward", flip: true)
+        // Like Keras: padded steps of a returned sequence are zeros in both directions.
+        forwardLayer.zeroOutputForMask = layer.returnSequences
+        backwardLayer.zeroOutputForMask = layer.returnSequences
+        self.mergeMode = mergeMode
+        super.init(name: name, defaultPrefix: "bidirectional", inputShape: inputShape ?? layer.declaredInputShape)
+    }
+
+    convenience init(config: LayerConfig) throws {
+        guard let inner = try LayerRegistry.makeLayer(config.layer("layer")) as? Recurrent else {
+            throw LSTMKitError.invalidArgument("Bidirectional needs a recurrent layer (LSTM, GRU, SimpleRNN)")
+        }
+        let mode = try config.string("merge_mode", default: "concat")
+        guard let m = MergeMode(rawValue: mode) else {
+            throw LSTMKitError.invalidArgument("Bidirectional merge_mode must be concat, sum, mul or ave, got '\(mode)'")
+        }
+        self.init(inner, mergeMode: m, inputShape: try config.shape("input_shape"), name: config.name)
+    }
+
+    public override var className: String { "Bidirectional" }
+    override var sublayers: [Layer] { [forwardLayer, backwardLayer] }
+    override var inputArity: ClosedRange<Int> { 1...(1 + 2 * forwardLayer.stateCount) }
+
+    override var configValues: [String: ConfigValue] {
+        var inner = forwardLayer.config
+        inner.values["name"] = .string(String(forwardLayer.name.dropFirst("forward_".count)))
+        return ["layer": .layer(inner), "merge_mode": .string(mergeMode.rawValue)]
+    }
+
+    /// Forgets both directions' states (stateful layers).
+    public func resetStates() { forwardLayer.resetStates(); backwardLayer.resetStates() }
+
+    private func split(_ shapes: [[Int?]]) -> ([[Int?]], [[Int?]]) {
+        guard shapes.count > 1 else { return (shapes, shapes) }
+        let n = forwardLayer.stateCount
+        return ([shapes[0]] + shapes[1...n], [shapes[0]] + shapes[(n + 1)...])
+    }
+
+    override func computeOutputShapes(_ inputShapes: [[Int?]]) throws -> [[Int?]] {
+        if inputShapes.count > 1 && inputShapes.count != 1 + 2 * forwardLayer.stateCount {
+            throw LSTMKitError.invalidArgument("Bidirectional '\(name)' expects \(2 * forwardLayer.stateCount) initial state tensors (forward then backward), got \(inputShapes.count - 1)")
+        }
+        let (f, b) = split(inputShapes)
+        let fo = try forwardLayer.computeOutputShapes(f), bo = try backwardLayer.computeOutputShapes(b)
+        var out = fo[0]
+        if mergeMode == .concat, let u = out.last! { out[out.count - 1] = 2 * u }
+        return [out] + fo.dropFirst() + bo.dropFirst()
+    }
+
+    override func build(_ inputShapes: [[Int?]]) throws {
+        let (f, b) = split(inputShapes)
+        try forwardLayer.ensureBuilt(f)
+        try backwardLayer.ensureBuilt(b)
+    }
+
+    // x: (B, T, d) → merge(forward (B, [T,] u), flip(backward) (B, [T,] u))
+    override func forward(_ inputs: [Tensor], masks: [Tensor?], training: Bool) throws -> LayerOutput {
+        let n = forwardLayer.stateCount
+        let fIn = inputs.count > 1 ? [inputs[0]] + inputs[1...n] : [inputs[0]]
+        let bIn = inputs.count > 1 ? [inputs[0]] + inputs[(n + 1)...] : [inputs[0]]
+        let mask = masks.first ?? nil
+        let fr = try forwardLayer.forward(fIn, masks: [mask], training: training)
+        let br = try backwardLayer.forward(bIn, masks: [mask], training: training)
+        let seq = forwardLayer.returnSequences
+        let a = fr.outputs[0]
+        let b = seq ? br.outputs[0].reversedAlongAxis1() : br.outputs[0]
+        let merged: Tensor
+        switch mergeMode {
+        case .concat: merged = try Tensor.concatenated([a, b], axis: -1)
+        case .sum: merged = try a + b
+        case .mul: merged = try a * b
+        case .ave: merged = try (a + b) * 0.5
+        }
+        let outputs = [merged] + fr.outputs.dropFirst() + br.outputs.dropFirst()
+        let outMask: Tensor? = seq ? mask : nil
+        let mergeMode = self.mergeMode, u = a.shape.last!
+        return LayerOutput(outputs: outputs, masks: [outMask] + Array(repeating: nil, count: outputs.count - 1)) { grads in
+            var dA: Tensor? = nil, dB: Tensor? = nil
+            if let g = grads[0] {
+                switch mergeMode {
+                case .concat:
+                    let rows = g.count / (2 * u)
+                    var ga = [Float](repeating: 0, count: rows * u), gb = ga
+                    for r in 0..<rows { for k in 0..<u { ga[r * u + k] = g.scalars[r * 2 * u + k]; gb[r * u + k] = g.scalars[r * 2 * u + u + k] } }
+                    dA = Tensor(uncheckedShape: a.shape, scalars: ga); dB = Tensor(uncheckedShape: a.shape, scalars: gb)
+                case .sum: dA = g; dB = g
+                case .ave: dA = g * 0.5; dB = g * 0.5
+                case .mul: dA = try g * b; dB = try g * a
+                }
+                if seq { dB = dB!.reversedAlongAxis1() }
+            }
+            let fStates = Array(grads.dropFirst().prefix(n)), bStates = Array(grads.dropFirst(1 + n))
+            let df = try fr.pullback([dA] + fStates), db = try br.pullback([dB] + bStates)
+            var dx: Tensor? = df[0]
+            if let d = db[0] { dx = try dx.map { try $0 + d } ?? d }
+            return [dx] + (inputs.count > 1 ? Array(df.dropFirst()) + Array(db.dropFirst()) : [])
+        }
+    }
+}

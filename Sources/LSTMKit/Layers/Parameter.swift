@@ -1,0 +1,44 @@
+/// A trainable weight: its value, the gradient accumulated by backward passes, and its names.
+///
+/// A final class so that a layer shared by several models (encoder, decoder, autoencoder) updates
+/// one set of weights. `grad` always has `value`'s shape; pullbacks *add* into it, optimisers read
+/// it and callers reset it with `zeroGrad()`.
+public final class Parameter {
+    /// Current weights, e.g. an LSTM kernel of shape (inputDim, 4·units).
+    public var value: Tensor
+    /// d(loss)/d(value) accumulated since the last `zeroGrad()`; same shape as `value`.
+    public var grad: Tensor
+    /// Keras weight name within its layer: `kernel`, `recurrent_kernel`, `bias`.
+    public let name: String
+    /// Name of the layer that owns this parameter (`lstm_1`); wrapped layers keep their own name.
+    public internal(set) var layerName: String
+    /// Whether optimisers should update it (mirrors the owning layer's `trainable`).
+    public var trainable: Bool = true
+
+    /// Creates a parameter with a zero gradient.
+    public init(_ value: Tensor, name: String, layerName: String) {
+        self.value = value
+        self.grad = .zeros(value.shape)
+        self.name = name
+        self.layerName = layerName
+    }
+
+    /// `layer_name/weight_name`, the key used in saved weight files (e.g. `lstm/kernel`).
+    public var path: String { "\(layerName)/\(name)" }
+
+    /// Number of scalars.
+    public var count: Int { value.count }
+
+    /// Resets the gradient to zeros (keeps its storage when uniquely owned).
+    public func zeroGrad() {
+        if grad.shape != value.shape { grad = .zeros(value.shape); return }
+        grad.withUnsafeMutableBufferPointer { g in
+            for i in 0..<g.count { g[i] = 0 }
+        }
+    }
+
+    /// Adds `delta` (same shape) into `grad`.
+    func accumulate(_ delta: UnsafePointer<Float>) {
+        grad.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] += delta[i] } }
+    }
+}

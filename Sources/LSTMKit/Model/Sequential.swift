@@ -1,0 +1,88 @@
+/// A linear stack of layers, each feeding the next (Keras's `Sequential`).
+///
+/// ```swift
+/// let model = try Sequential([
+///     LSTM(units: 5, inputShape: [5, 1]),
+///     Dense(units: 1),
+/// ])
+/// ```
+/// The input shape comes from an `Input(shape:)` at the front of the list or from the first layer's
+/// `inputShape:`; without either the model is built on its first call. Every layer must have one
+/// output (an RNN with `returnState` belongs in a functional `Model`).
+public final class Sequential: Model {
+    private var stack: [Layer] = []
+    private var inputLayer: Input?
+
+    /// A model of `layers` in order; an `Input` may come first. Throws on incompatible shapes.
+    public init(_ layers: [Layer] = [], name: String? = nil) throws {
+        super.init(deferredName: name ?? LayerNaming.uniqueName("sequential"))
+        for l in layers { try add(l) }
+    }
+
+    public override var className: String { "Sequential" }
+
+    /// The stacked layers (without the input layer), as Keras lists them.
+    public override var layers: [Layer] { stack }
+
+    /// Appends a layer, connecting it to the current output when the input shape is known.
+    public func add(_ layer: Layer) throws {
+        if let input = layer as? Input {
+            guard stack.isEmpty, inputLayer == nil else {
+                throw LSTMKitError.invalidArgument("Sequential '\(name)': an Input can only come first, got Input '\(input.name)' after \(stack.count) layer(s)")
+            }
+            inputLayer = input
+            return
+        }
+        if inputLayer == nil, stack.isEmpty, let s = layer.declaredInputShape {
+            inputLayer = Input(shape: s)
+        }
+        stack.append(layer)
+        if !outputs.isEmpty || (inputLayer != nil) {
+            do { try rebuild() } catch { stack.removeLast(); throw error }
+        }
+    }
+
+    /// Removes the last layer.
+    public func pop() throws {
+        guard !stack.isEmpty else { throw LSTMKitError.invalidArgument("Sequential '\(name)' has no layers to pop") }
+        stack.removeLast()
+        if inputLayer != nil { try rebuild() }
+    }
+
+    private func rebuild() throws {
+        guard let inputLayer else { return }
+        guard !stack.isEmpty else { inputs = []; outputs = []; nodes = []; return }
+        var x: SymbolicTensor = inputLayer.symbolicTensor
+        for l in stack {
+            let outs = try l.callAll([x])
+            guard outs.count == 1 else {
+                throw LSTMKitError.invalidArgument("Sequential '\(name)': every layer must have one output, but \(l.className) '\(l.name)' has \(outs.count) (use a functional Model for returnState)")
+            }
+            x = outs[0]
+        }
+        try setGraph(inputs: [inputLayer.symbolicTensor], outputs: [x])
+    }
+
+    override func prepareGraph(for xs: [Tensor]) throws {
+        guard inputLayer == nil else { return }
+        guard !stack.isEmpty else { throw LSTMKitError.graph("Sequential '\(name)' has no layers") }
+        guard let x = xs.first, x.rank >= 1 else { return }
+        inputLayer = Input(shape: x.shape.dropFirst().map { $0 })
+        do { try rebuild() } catch { inputLayer = nil; throw error }
+    }
+
+    override func prepareGraph(forSymbolic xs: [SymbolicTensor]) throws {
+        guard inputLayer == nil else { return }
+        guard !stack.isEmpty else { throw LSTMKitError.graph("Sequential '\(name)' has no layers") }
+        guard let x = xs.first, x.shape.count >= 1 else { return }
+        inputLayer = Input(shape: Array(x.shape.dropFirst()))
+        do { try rebuild() } catch { inputLayer = nil; throw error }
+    }
+
+    /// Builds the model for per-sample `inputShape` (like Keras's `model.build((None, …))`).
+    public func build(inputShape: [Int?]) throws {
+        guard inputLayer == nil else { return }
+        inputLayer = Input(shape: inputShape)
+        do { try rebuild() } catch { inputLayer = nil; throw error }
+    }
+}

@@ -1,0 +1,119 @@
+/// What `compile` configured, kept on the model between calls.
+final class CompiledTraining {
+    let optimizer: Optimizer
+    let loss: Loss
+    let metrics: [Metric]
+    var history: History?
+
+    init(optimizer: Optimizer, loss: Loss, metrics: [Metric]) {
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+    }
+}
+
+extension Model {
+    var compiled: CompiledTraining? { trainingStorage["compiled"] as? CompiledTraining }
+
+    /// Configures training: the optimizer, the loss and the metrics to report (Keras's `compile`).
+    public func compile(optimizer: Optimizer = Adam(), loss: Loss, metrics: [Metric] = []) {
+        trainingStorage["compiled"] = CompiledTraining(optimizer: optimizer, loss: loss, metrics: metrics)
+    }
+
+    /// `compile` with Keras's string names: `compile(optimizer: "adam", loss: "mse", metrics: ["mae"])`.
+    public func compile(optimizer: String, loss: String, metrics: [String] = []) throws {
+        compile(optimizer: try Optimizer.named(optimizer), loss: try Loss(name: loss), metrics: try metrics.map { try Metric(name: $0) })
+    }
+
+    /// `compile` with an optimizer object and a loss name.
+    public func compile(optimizer: Optimizer, loss: String, metrics: [String] = []) throws {
+        compile(optimizer: optimizer, loss: try Loss(name: loss), metrics: try metrics.map { try Metric(name: $0) })
+    }
+
+    /// Whether `compile` has been called.
+    public var isCompiled: Bool { compiled != nil }
+
+    /// The optimizer given to `compile`, if any.
+    public var optimizer: Optimizer? { compiled?.optimizer }
+
+    /// The loss given to `compile`, if any.
+    public var loss: Loss? { compiled?.loss }
+
+    /// The history of the last `fit` (also after an interrupted or failed fit: the epochs completed).
+    public var history: History? { compiled?.history }
+
+    func requireCompiled(_ what: String) throws -> CompiledTraining {
+        guard let c = compiled else {
+            throw LSTMKitError.notCompiled(
+                "model '\(name)' must be compiled before \(what): call model.compile(optimizer: Adam(), loss: .mse) first")
+        }
+        return c
+    }
+
+    /// One optimisation step on one batch (Keras's `train_on_batch`); returns the batch loss computed
+    /// before the update. Throws `LSTMKitError.nanLoss` (without updating) if the loss is not finite.
+    @discardableResult
+    public func trainOnBatch(_ x: Tensor, _ y: Tensor) throws -> Float {
+        try trainOnBatch([x], [y])
+    }
+
+    /// `trainOnBatch` for models with several inputs and/or outputs.
+    @discardableResult
+    public func trainOnBatch(_ x: [Tensor], _ y: [Tensor]) throws -> Float {
+        let c = try requireCompiled("trainOnBatch")
+        _ = try checkedSampleCount(x, y, what: "trainOnBatch")
+        return try trainStep(x, y, compiled: c).loss
+    }
+
+    /// Forward, loss, backward and update on one batch. Returns the loss and the outputs and masks (before
+    /// the update) so metrics can be computed on them, as Keras does.
+    func trainStep(_ x: [Tensor], _ y: [Tensor], compiled c: CompiledTraining) throws -> (loss: Float, outputs: [Tensor], masks: [Tensor?]) {
+        zeroGradients()
+        let f = try forwardWithMasks(x, training: true)
+        let (loss, grads) = try lossAndGradients(y, f.outputs, masks: f.masks, loss: c.loss)
+        guard loss.isFinite else {
+            throw LSTMKitError.nanLoss(
+                "the loss became \(loss) at optimizer step \(c.optimizer.iterations + 1); training stopped before applying it, so the model keeps its last finite weights (try a smaller learning rate or scaled inputs)")
+        }
+        _ = try f.pullback(grads)
+        c.optimizer.update(trainableParameters)
+        return (loss, f.outputs, f.masks)
+    }
+
+    /// The summed loss over outputs and d(loss)/d(output) for each output.
+    func lossAndGradients(_ y: [Tensor], _ outputs: [Tensor], masks: [Tensor?], loss: Loss) throws -> (Float, [Tensor?]) {
+        guard y.count == outputs.count else {
+            throw LSTMKitError.invalidArgument("model '\(name)' has \(outputs.count) output(s), so it expects \(outputs.count) target tensor(s), got \(y.count)")
+        }
+        var total: Float = 0
+        var grads: [Tensor?] = []
+        for (k, (target, prediction)) in zip(y, outputs).enumerated() {
+            // Keras masks the loss with the output's mask only where it lines up with the loss rows.
+            var mask = k < masks.count ? masks[k] : nil
+            if let m = mask, m.count * (prediction.shape.last ?? 1) != prediction.count { mask = nil }
+            let (v, g) = try loss.valueAndGradient(targets: target, predictions: prediction, mask: mask)
+            total += v
+            grads.append(g)
+        }
+        return (total, grads)
+    }
+
+    /// Checks that every x and y tensor holds the same non-zero number of samples; returns it.
+    func checkedSampleCount(_ x: [Tensor], _ y: [Tensor]?, what: String) throws -> Int {
+        guard let first = x.first else {
+            throw LSTMKitError.emptyData("\(what) expects at least one input tensor, got none")
+        }
+        guard first.rank >= 1, first.shape[0] > 0 else {
+            throw LSTMKitError.emptyData("\(what) expects at least one sample, got x of shape \(formatShape(first.shape))")
+        }
+        let n = first.shape[0]
+        for t in x.dropFirst() where t.shape.first != n {
+            throw LSTMKitError.shapeMismatch("\(what) expects every input with \(n) samples, got one of shape \(formatShape(t.shape))")
+        }
+        for t in y ?? [] where t.shape.first != n {
+            throw LSTMKitError.shapeMismatch(
+                "\(what) expects x and y with the same number of samples: x has \(n) (shape \(formatShape(first.shape))), y has \(t.shape.first ?? 0) (shape \(formatShape(t.shape)))")
+        }
+        return n
+    }
+}

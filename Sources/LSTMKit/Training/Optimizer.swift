@@ -1,0 +1,270 @@
+import Foundation
+
+/// Base class of the optimisers: applies each parameter's accumulated `grad` to its `value`.
+///
+/// Per-parameter state ("slots": Adam's m and v, SGD's momentum, RMSprop's velocity) is created for
+/// every trainable parameter on the first update, as Keras builds its optimizer. Keras counts those
+/// slots plus two scalars (`iteration`, `learning_rate`) as "Optimizer params" in `summary()`.
+public class Optimizer {
+    /// Step size.
+    public var learningRate: Float
+    /// Number of updates applied so far (Keras's `optimizer.iterations`).
+    public internal(set) var iterations: Int = 0
+    /// Slots per parameter, keyed by the parameter's identity.
+    var slots: [ObjectIdentifier: [[Float]]] = [:]
+    /// Parameters the optimizer was built for, in order (for the summary's byte count).
+    private(set) var builtFor: [Parameter] = []
+
+    init(learningRate: Float) { self.learningRate = learningRate }
+
+    /// Keras class name: `Adam`, `SGD`, `RMSprop`.
+    public var className: String { preconditionFailure("internal: \(type(of: self)) must override className") }
+
+    /// How many slot arrays (each the size of its parameter) this optimizer keeps per parameter.
+    var slotsPerParameter: Int { 0 }
+
+    /// Arguments in Keras's names, for saving and display.
+    public var config: [String: Double] { ["learning_rate": Double(learningRate)] }
+
+    /// Whether the optimizer has state (it has made at least one update).
+    public var isBuilt: Bool { !builtFor.isEmpty || iterations > 0 }
+
+    /// Number of scalars of optimizer state, as Keras's summary counts it (0 before the first update).
+    public var variableCount: Int {
+        guard isBuilt else { return 0 }
+        return 2 + builtFor.reduce(0) { $0 + $1.count * slotsPerParameter }
+    }
+
+    /// Applies one update to `parameters` using their `grad`, then advances `iterations`.
+    public func update(_ parameters: [Parameter]) {
+        let trainable = parameters.filter(\.trainable)
+        if builtFor.isEmpty { builtFor = trainable }
+        let step = iterations + 1
+        for p in trainable {
+            let id = ObjectIdentifier(p)
+            var state = slots.removeValue(forKey: id) ?? Array(repeating: [Float](repeating: 0, count: p.count), count: slotsPerParameter)
+            let grad = p.grad
+            grad.withUnsafeBufferPointer { g in
+                p.value.withUnsafeMutableBufferPointer { w in
+                    apply(weights: w, gradient: g, slots: &state, step: step)
+                }
+            }
+            slots[id] = state
+        }
+        iterations = step
+    }
+
+    /// Forgets all state (slots and step count), as a freshly constructed optimizer.
+    public func reset() {
+        slots = [:]
+        builtFor = []
+        iterations = 0
+    }
+
+    /// The update rule for one parameter; `step` is the 1-based update number.
+    func apply(weights: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+        preconditionFailure("internal: \(type(of: self)) must override apply")
+    }
+
+    /// The optimizer named like Keras (`"adam"`, `"sgd"`, `"rmsprop"`) with its default arguments.
+    public static func named(_ name: String) throws -> Optimizer {
+        switch name.lowercased() {
+        case "adam": return Adam()
+        case "sgd": return SGD()
+        case "rmsprop": return RMSprop()
+        default:
+            throw LSTMKitError.invalidArgument("unknown optimizer '\(name)'; expected one of 'adam', 'sgd', 'rmsprop'")
+        }
+    }
+
+    /// Rebuilds an optimizer from `className` and `config` (as saved); throws for unknown names.
+    public static func make(className: String, config: [String: Double]) throws -> Optimizer {
+        let lr = Float(config["learning_rate"] ?? 0.001)
+        switch className {
+        case "Adam":
+            return Adam(learningRate: lr, beta1: Float(config["beta_1"] ?? 0.9), beta2: Float(config["beta_2"] ?? 0.999),
+                        epsilon: Float(config["epsilon"] ?? 1e-7))
+        case "SGD":
+            return SGD(learningRate: Float(config["learning_rate"] ?? 0.01), momentum: Float(config["momentum"] ?? 0),
+                       nesterov: (config["nesterov"] ?? 0) != 0)
+        case "RMSprop":
+            return RMSprop(learningRate: lr, rho: Float(config["rho"] ?? 0.9), momentum: Float(config["momentum"] ?? 0),
+                           epsilon: Float(config["epsilon"] ?? 1e-7), centered: (config["centered"] ?? 0) != 0)
+        default:
+            throw LSTMKitError.invalidArgument("unknown optimizer class '\(className)'; expected 'Adam', 'SGD' or 'RMSprop'")
+        }
+    }
+}
+
+/// Adam, exactly as Keras 3 computes it (in Float32). With t the 1-based step:
+/// `m += (g − m)(1 − β1)`, `v += (g² − v)(1 − β2)`, `α = lr·√(1 − β2ᵗ)/(1 − β1ᵗ)`, `w −= α·m/(√v + ε)`.
+public final class Adam: Optimizer {
+    /// Decay of the first moment.
+    public let beta1: Float
+    /// Decay of the second moment.
+    public let beta2: Float
+    /// Added to √v (Keras's "epsilon hat").
+    public let epsilon: Float
+
+    /// Keras's defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7.
+    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        super.init(learningRate: learningRate)
+    }
+
+    public override var className: String { "Adam" }
+    override var slotsPerParameter: Int { 2 }
+    public override var config: [String: Double] {
+        ["learning_rate": Double(learningRate), "beta_1": Double(beta1), "beta_2": Double(beta2), "epsilon": Double(epsilon)]
+    }
+
+    override func apply(weights w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+        let t = Float(step)
+        let alpha = learningRate * (1 - Foundation.pow(beta2, t)).squareRoot() / (1 - Foundation.pow(beta1, t))
+        let (b1c, b2c, eps) = (1 - beta1, 1 - beta2, epsilon)
+        var (first, second) = (slots[0], slots[1])
+        slots = []  // keeps `first` and `second` uniquely owned, so the loop writes in place
+        first.withUnsafeMutableBufferPointer { m in
+            second.withUnsafeMutableBufferPointer { v in
+                guard let wp = w.baseAddress, let mp = m.baseAddress, let vp = v.baseAddress, let gp = g.baseAddress else { return }
+                // 8 lanes at a time (the compiler cannot prove the four buffers do not overlap, so it
+                // would not vectorise); each lane computes exactly the scalar formula.
+                var i = 0
+                while i + 8 <= w.count {
+                    let gv = SIMDLoad.load(gp + i)
+                    var mv = SIMDLoad.load(mp + i), vv = SIMDLoad.load(vp + i)
+                    mv += (gv - mv) * b1c
+                    vv += (gv * gv - vv) * b2c
+                    SIMDLoad.store(mv, mp + i)
+                    SIMDLoad.store(vv, vp + i)
+                    SIMDLoad.store(SIMDLoad.load(wp + i) - (mv * alpha) / (vv.squareRoot() + eps), wp + i)
+                    i += 8
+                }
+                while i < w.count {
+                    m[i] += (g[i] - m[i]) * b1c
+                    v[i] += (g[i] * g[i] - v[i]) * b2c
+                    w[i] -= (m[i] * alpha) / (v[i].squareRoot() + eps)
+                    i += 1
+                }
+            }
+        }
+        slots = [first, second]
+    }
+}
+
+/// Stochastic gradient descent, with optional (Nesterov) momentum, as Keras 3 computes it:
+/// `m = μ·m − lr·g`; then `w += m`, or with Nesterov `w += μ·m − lr·g`; without momentum `w −= lr·g`.
+public final class SGD: Optimizer {
+    /// Momentum μ (0 = plain SGD).
+    public let momentum: Float
+    /// Whether to use Nesterov momentum.
+    public let nesterov: Bool
+
+    /// Keras's defaults: learningRate 0.01, momentum 0, nesterov false.
+    public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
+        self.momentum = momentum
+        self.nesterov = nesterov
+        super.init(learningRate: learningRate)
+    }
+
+    public override var className: String { "SGD" }
+    override var slotsPerParameter: Int { momentum != 0 ? 1 : 0 }
+    public override var config: [String: Double] {
+        ["learning_rate": Double(learningRate), "momentum": Double(momentum), "nesterov": nesterov ? 1 : 0]
+    }
+
+    override func apply(weights w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+        let lr = learningRate
+        guard momentum != 0 else {
+            for i in 0..<w.count { w[i] -= g[i] * lr }
+            return
+        }
+        let mu = momentum, nesterov = self.nesterov
+        slots[0].withUnsafeMutableBufferPointer { m in
+            for i in 0..<w.count {
+                m[i] = m[i] * mu - g[i] * lr
+                w[i] += nesterov ? (m[i] * mu - g[i] * lr) : m[i]
+            }
+        }
+    }
+}
+
+/// RMSprop as Keras 3 computes it: `v = ρ·v + (1 − ρ)·g²`, `Δ = lr·g/√(v + ε)` (ε inside the root),
+/// `w −= Δ`; with momentum `m = μ·m + Δ`, `w −= m`; centered subtracts the squared mean gradient.
+public final class RMSprop: Optimizer {
+    /// Decay of the squared-gradient average.
+    public let rho: Float
+    /// Momentum μ (0 = none).
+    public let momentum: Float
+    /// Added to v inside the square root.
+    public let epsilon: Float
+    /// Whether to normalise by the gradient's variance instead of its second moment.
+    public let centered: Bool
+
+    /// Keras's defaults: learningRate 0.001, rho 0.9, momentum 0, epsilon 1e-7, centered false.
+    public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+                centered: Bool = false) {
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+        super.init(learningRate: learningRate)
+    }
+
+    public override var className: String { "RMSprop" }
+    override var slotsPerParameter: Int { 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0) }
+    public override var config: [String: Double] {
+        ["learning_rate": Double(learningRate), "rho": Double(rho), "momentum": Double(momentum),
+         "epsilon": Double(epsilon), "centered": centered ? 1 : 0]
+    }
+
+    override func apply(weights w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+        let (lr, r, eps, mu) = (learningRate, rho, epsilon, momentum)
+        var state = slots
+        slots = []  // keeps each slot uniquely owned while the loop writes through pointers
+        let count = w.count, centered = self.centered, hasMomentum = momentum > 0
+        var velocity = state[0]
+        var average = centered ? state[hasMomentum ? 2 : 1] : []
+        var moment = hasMomentum ? state[1] : []
+        state = []
+        velocity.withUnsafeMutableBufferPointer { v in
+            average.withUnsafeMutableBufferPointer { a in
+                moment.withUnsafeMutableBufferPointer { m in
+                    for i in 0..<count {
+                        v[i] = r * v[i] + (1 - r) * (g[i] * g[i])
+                        var denominator = v[i] + eps
+                        if centered {
+                            a[i] = r * a[i] + (1 - r) * g[i]
+                            denominator = v[i] - a[i] * a[i] + eps
+                        }
+                        let increment = (lr * g[i]) / denominator.squareRoot()
+                        if hasMomentum {
+                            m[i] = mu * m[i] + increment
+                            w[i] -= m[i]
+                        } else {
+                            w[i] -= increment
+                        }
+                    }
+                }
+            }
+        }
+        slots = [velocity] + (hasMomentum ? [moment] : []) + (centered ? [average] : [])
+    }
+}
+
+/// Unaligned 8-lane loads and stores for the optimizers' update loops.
+enum SIMDLoad {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class LSTMKitTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,76 @@
+// LSTMKit side of benchmarks/lstm_bench.py: compiled with swiftc against the built libLSTMKit.so and run
+// once per workload, printing one JSON object. Workloads mirror the Keras and PyTorch ones in the .py file.
+import Foundation
+import LSTMKit
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func emit(_ result: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    print(String(data: data, encoding: .utf8)!)
+}
+
+/// The tutorial autoencoder: 9×2 series, temporalize(lookback 3) → 5×3×2, 300 epochs, batch 5.
+func autoencoder(epochs: Int) throws {
+    LSTMKit.setRandomSeed(1)
+    let t = (1...9).map { Float($0) / 10 }
+    let x = try temporalize(try Tensor(t.map { [$0, $0 * $0 * $0] }), lookback: 3)
+    let model = try Sequential([
+        Input(shape: [3, 2]),
+        LSTM(units: 128, activation: .relu, returnSequences: true),
+        LSTM(units: 64, activation: .relu),
+        RepeatVector(3),
+        LSTM(units: 64, activation: .relu, returnSequences: true),
+        LSTM(units: 128, activation: .relu, returnSequences: true),
+        TimeDistributed(Dense(units: 2)),
+    ])
+    model.compile(optimizer: Adam(), loss: .mse)
+    let start = now()
+    let history = try model.fit(x, x, epochs: epochs, batchSize: 5, verbose: 0)
+    let seconds = now() - start
+    emit(["framework": "lstmkit", "workload": "autoencoder", "epochs": epochs, "fit_seconds": seconds,
+          "final_loss": Double(history["loss"]!.last!)])
+}
+
+/// Two stacked LSTM(256) on (T 50, 32 features), Dense(1), mse, Adam, batch 64.
+func stacked(samples: Int, epochs: Int) throws {
+    LSTMKit.setRandomSeed(2)
+    let x = Tensor.randomUniform([samples, 50, 32], low: -1, high: 1)
+    let y = Tensor.randomUniform([samples, 1], low: -1, high: 1)
+    let model = try Sequential([
+        Input(shape: [50, 32]), LSTM(units: 256, returnSequences: true), LSTM(units: 256), Dense(units: 1),
+    ])
+    model.compile(optimizer: Adam(), loss: .mse)
+    try model.fit(x.rows(0..<64), y.rows(0..<64), epochs: 1, batchSize: 64, verbose: 0)  // warm-up
+    var start = now()
+    try model.fit(x, y, epochs: epochs, batchSize: 64, verbose: 0)
+    let train = now() - start
+    _ = try model.predict(x.rows(0..<64), batchSize: 64, verbose: 0)
+    start = now()
+    _ = try model.predict(x, batchSize: 64, verbose: 0)
+    let predict = now() - start
+    emit(["framework": "lstmkit", "workload": "stacked", "samples": samples, "epochs": epochs,
+          "train_seconds": train, "predict_seconds": predict])
+}
+
+extension Tensor {
+    func rows(_ r: Range<Int>) -> Tensor { try! self[r] }
+}
+
+let args = CommandLine.arguments
+let arg = { (name: String, fallback: Int) -> Int in
+    if let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) { return v }
+    return fallback
+}
+do {
+    switch args.dropFirst().first {
+    case "autoencoder": try autoencoder(epochs: arg("--epochs", 300))
+    case "stacked": try stacked(samples: arg("--samples", 1024), epochs: arg("--epochs", 10))
+    default:
+        FileHandle.standardError.write("usage: lstm_bench_swift autoencoder|stacked [--epochs N] [--samples N]\n".data(using: .utf8)!)
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write("benchmark failed: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}
