@@ -1,7 +1,8 @@
 import ArgumentParser
+import CellHost
 
-/// The execution host process (owned by the cell-engine work, issue 3).
+/// The execution host process: the kernel starts it with its pipes in place; it runs cells on command.
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run the execution worker (internal).", shouldDisplay: false)
-    func run() throws { fatalError("worker not written yet (issue 3)") }
+    func run() throws { WorkerHost.run() }
 }

@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The execution worker (`swift-lstm-kernel worker`): loads LSTMKit and NotebookDisplay once, then runs
+/// cells on command. The kernel owns the other ends of its pipes: commands on fd
+/// `SWIFT_LSTM_COMMAND_FD`, events on `SWIFT_LSTM_EVENT_FD`, MIME bundles on `SWIFT_LSTM_DISPLAY_FD`
+/// (written by NotebookDisplay), and stdout/stderr as pipes.
+public enum WorkerHost {
+    nonisolated(unsafe) static var eventFD: Int32 = 4
+    nonisolated(unsafe) static var eventLock = pthread_mutex_t()
+    nonisolated(unsafe) static var requestInterrupt: (@convention(c) () -> Void)?
+    nonisolated(unsafe) static var clearInterrupt: (@convention(c) () -> Void)?
+    nonisolated(unsafe) static var busy = false
+
+    /// Runs the worker until the kernel closes the command pipe or sends `exit`.
+    public static func run() -> Never {
+        // Unbuffered: output streams live, and nothing printed is lost when a cell traps.
+        setvbuf(stdout, nil, _IONBF, 0)
+        setvbuf(stderr, nil, _IONBF, 0)
+        let commandFD = environmentFD("SWIFT_LSTM_COMMAND_FD", default: 3)
+        eventFD = environmentFD("SWIFT_LSTM_EVENT_FD", default: 4)
+        // Interrupts reach cells through the kernel (`interrupt` command): a SIGINT sent to the whole
+        // process group (Ctrl-C in a terminal, jupyter_client's signal mode) must not kill the worker.
+        signal(SIGINT, SIG_IGN)
+        pthread_mutex_init(&eventLock, nil)
+        StdinBridge.setUp()
+        CellRunner.installSignalHandlers()
+        let loaded = loadLibrary()
+        send(["ready", loaded ? "1" : "0"])
+
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(commandFD, $0.baseAddress, 65536) }
+            if n < 0 && errno == EINTR { continue }
+            // The kernel went away: nothing can ever be reported again.
+            if n <= 0 { _exit(0) }
+            pending.append(contentsOf: buffer[0..<n])
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                handle(WireFormat.decode(Substring(line)))
+            }
+        }
+    }
+
+    private static func handle(_ fields: [String]) {
+        switch fields.first {
+        case "run" where fields.count == 5:
+            startCell(module: fields[1], allowStdin: fields[2] == "1", library: fields[3], entry: fields[4])
+        case "interrupt":
+            requestInterrupt?()
+            if StdinBridge.isWaiting { StdinBridge.deliver(nil) }
+        case "input":
+            StdinBridge.deliver(fields.count > 1 ? fields[1] : "")
+        case "noinput":
+            StdinBridge.deliver(nil)
+        case "exit":
+            _exit(0)
+        default:
+            fputs("swift-lstm-kernel worker: unknown command \(fields)\n", stderr)
+        }
+    }
+
+    /// Loads `libLSTMKit.so` (both library modules) globally, so cells bind to this one copy.
+    private static func loadLibrary() -> Bool {
+        guard let path = getenv("SWIFT_LSTM_LIBRARY").map({ String(cString: $0) }), !path.isEmpty else {
+            return false
+        }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
+            fputs("swift-lstm-kernel worker: cannot load \(path): \(String(cString: dlerror()))\n", stderr)
+            return false
+        }
+        typealias Hook = @convention(c) () -> Void
+        if let install = dlsym(handle, "notebook_display_install") {
+            unsafeBitCast(install, to: Hook.self)()
+        }
+        requestInterrupt = dlsym(handle, "lstmkit_request_interrupt").map { unsafeBitCast($0, to: Hook.self) }
+        clearInterrupt = dlsym(handle, "lstmkit_clear_interrupt").map { unsafeBitCast($0, to: Hook.self) }
+        return true
+    }
+
+    /// Runs a cell on a supervisor thread, so this thread keeps reading commands (interrupt, input).
+    private static func startCell(module: String, allowStdin: Bool, library: String, entry: String) {
+        final class Job {
+            let module: String, library: String, entry: String
+            init(_ m: String, _ l: String, _ e: String) { module = m; library = l; entry = e }
+        }
+        StdinBridge.allowStdin = allowStdin
+        let job = Unmanaged.passRetained(Job(module, library, entry)).toOpaque()
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            WorkerHost.runCell(module: job.module, library: job.library, entry: job.entry)
+            return nil
+        }, job)
+        pthread_detach(thread)
+    }
+
+    private static func runCell(module: String, library: String, entry: String) {
+        let loadStart = monotonicSeconds()
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL) else {
+            send(["loadfailed", module, String(cString: dlerror())])
+            return
+        }
+        guard let symbol = dlsym(handle, entry) else {
+            send(["loadfailed", module, "\(library) has no entry point \(entry)"])
+            return
+        }
+        clearInterrupt?()
+        let runStart = monotonicSeconds()
+        let outcome = CellRunner.run(unsafeBitCast(symbol, to: CellRunner.EntryPoint.self))
+        let runEnd = monotonicSeconds()
+        fflush(stdout)
+        fflush(stderr)
+        switch outcome {
+        case .finished:
+            send(["done", module, String(runStart - loadStart), String(runEnd - runStart)])
+        case .threw(let typeName, let description):
+            send(["threw", module, typeName, description])
+        case .trapped(let signal, let library, let offset):
+            send(["trapped", module, String(signal), library, String(offset)])
+        }
+    }
+
+    /// Writes one event line to the kernel (whole, under a lock: several threads send events).
+    static func send(_ fields: [String]) {
+        let bytes = Array(WireFormat.encode(fields).utf8)
+        pthread_mutex_lock(&eventLock)
+        defer { pthread_mutex_unlock(&eventLock) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(eventFD, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { _exit(0) }
+            offset += n
+        }
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    private static func environmentFD(_ name: String, default value: Int32) -> Int32 {
+        getenv(name).flatMap { Int32(String(cString: $0)) } ?? value
+    }
+}

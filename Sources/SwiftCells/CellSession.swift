@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a successful cell produced besides its streamed output.
+public struct CellSummary: Sendable {
+    /// The built cell (module number, library).
+    public var build: CellBuild
+    /// Whether the build came from the cache.
+    public var cached: Bool
+    /// Seconds per stage (parse, generate, compile, link in the kernel; load, run in the worker).
+    public var timings: PipelineTimings
+    /// Seconds from sending the cell to the worker until its end was reported (load + run + overhead).
+    public var runSeconds: Double
+}
+
+/// One kernel session of Swift cells: the pipeline (analysis, generation, build cache, compiler) plus
+/// the worker process that runs them. No Jupyter types: the executable adapts it to `Interpreter`.
+///
+/// `execute`, `reset` and `shutdown` are called from one thread (the shell thread); `interrupt` from any.
+public final class CellSession: @unchecked Sendable {
+    public let pipeline: CellPipeline
+    private let executable: String
+    private let trapLocator: TrapLocator
+    private var worker: WorkerProcess?
+    private var lock = pthread_mutex_t()
+    private var interruptRequested = false
+
+    /// Sets up the pipeline for products in `binDirectory` and starts a worker (`executable worker`).
+    public init(executable: String, binDirectory: String, workDirectory: String) throws(CellError) {
+        let toolchain = try Toolchain.discover(binDirectory: binDirectory)
+        pipeline = CellPipeline(toolchain: toolchain, workDirectory: workDirectory, diskCache: DiskBuildCache.standard())
+        self.executable = executable
+        trapLocator = TrapLocator(swiftc: toolchain.swiftc)
+        pthread_mutex_init(&lock, nil)
+        worker = try WorkerProcess(executable: executable, library: toolchain.lstmKitLibrary)
+    }
+
+    /// The cell module of the last cell that compiled (its `<cell N>` label), for naming locations.
+    public private(set) var lastModule: Int?
+
+    /// The worker's process id (for CPU-time measurements), when one is running.
+    public var workerPID: pid_t? {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return worker?.pid
+    }
+
+    /// The import prelude the next cell gets (for completion).
+    public func importHeader() -> String { pipeline.importHeader() }
+
+    /// Compiles and runs one cell; output streams to `sink` while it runs. On failure nothing of the
+    /// cell's declarations is recorded.
+    public func execute(_ code: String, allowStdin: Bool, sink: CellOutputSink) -> Result<CellSummary, CellError> {
+        pthread_mutex_lock(&lock)
+        interruptRequested = false
+        pthread_mutex_unlock(&lock)
+        lastModule = nil
+        let prepared: PreparedCell
+        do {
+            prepared = try pipeline.prepare(code)
+        } catch {
+            return .failure(error)
+        }
+        lastModule = prepared.build.module
+        let worker: WorkerProcess
+        do {
+            worker = try liveWorker()
+        } catch {
+            return .failure(error)
+        }
+        pthread_mutex_lock(&lock)
+        let stopEarly = interruptRequested
+        pthread_mutex_unlock(&lock)
+        if stopEarly { return .failure(.interrupted(workerRestarted: false, detail: "")) }
+
+        var filter = RuntimeMessageFilter()
+        let start = Clock.now()
+        let result = worker.run(prepared.build, allowStdin: allowStdin, sink: sink, filter: &filter)
+        let runSeconds = Clock.now() - start
+        pthread_mutex_lock(&lock)
+        let interrupted = interruptRequested
+        pthread_mutex_unlock(&lock)
+        switch result {
+        case .finished(let load, let run):
+            pipeline.commit(prepared)
+            var timings = prepared.timings
+            timings.load = load
+            timings.run = run
+            return .success(CellSummary(build: prepared.build, cached: prepared.cached,
+                                        timings: timings, runSeconds: runSeconds))
+        case .threw(let typeName, let description):
+            if interrupted { return .failure(.interrupted(workerRestarted: false, detail: description)) }
+            return .failure(.threw(typeName: typeName, description: description))
+        case .trapped(_, let report, let library, let offset):
+            return .failure(trapError(report: report, library: library, offset: offset, survived: true))
+        case .loadFailed(let message):
+            return .failure(.load(message))
+        case .died(let reason, let report):
+            replaceWorker()
+            if let parsed = RuntimeMessageFilter.parse(report) {
+                return .failure(.trapped(message: parsed.message, location: parsed.location, workerSurvived: false))
+            }
+            return .failure(.workerDied(reason: reason))
+        case .killedAfterInterrupt:
+            replaceWorker()
+            return .failure(.interrupted(workerRestarted: true, detail: ""))
+        }
+    }
+
+    /// Asks the running cell to stop; see `WorkerProcess.interrupt`. Any thread.
+    public func interrupt() {
+        pthread_mutex_lock(&lock)
+        interruptRequested = true
+        let current = worker
+        pthread_mutex_unlock(&lock)
+        current?.interrupt()
+    }
+
+    /// Drops every name earlier cells declared and starts a fresh worker (`%reset`).
+    public func reset() {
+        replaceWorker()
+    }
+
+    /// Stops the worker.
+    public func shutdown() {
+        pthread_mutex_lock(&lock)
+        let current = worker
+        worker = nil
+        pthread_mutex_unlock(&lock)
+        current?.terminate()
+    }
+
+    private func liveWorker() throws(CellError) -> WorkerProcess {
+        pthread_mutex_lock(&lock)
+        let current = worker
+        pthread_mutex_unlock(&lock)
+        if let current { return current }
+        let fresh = try WorkerProcess(executable: executable, library: pipeline.toolchain.lstmKitLibrary)
+        pthread_mutex_lock(&lock)
+        worker = fresh
+        pthread_mutex_unlock(&lock)
+        return fresh
+    }
+
+    /// Kills the current worker and forgets all state; the next cell starts a new worker.
+    private func replaceWorker() {
+        pthread_mutex_lock(&lock)
+        let old = worker
+        worker = nil
+        pthread_mutex_unlock(&lock)
+        old?.terminate()
+        pipeline.resetState()
+        // Start the replacement now, so the next cell does not pay for it.
+        _ = try? liveWorker()
+    }
+
+    private func trapError(report: [String], library: String, offset: Int, survived: Bool) -> CellError {
+        let located = trapLocator.locate(library: library, offset: offset)
+        if let parsed = RuntimeMessageFilter.parse(report) {
+            return .trapped(message: parsed.message, location: parsed.location ?? located.location, workerSurvived: survived)
+        }
+        // No message: a check compiled without one (e.g. a precondition in optimised library code).
+        let message = located.check.map { "Fatal error: \($0)" }
+            ?? "Fatal error: a runtime check failed (the program stopped with SIGILL/SIGTRAP and no message)"
+        return .trapped(message: message, location: located.location, workerSurvived: survived)
+    }
+}
