@@ -16,7 +16,7 @@ KERNEL       = $(BIN_DIR)/swift-lstm-kernel
 APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages build install-kernel notebooks test test-swift test-python lab bench clean
+.PHONY: setup system-packages build install-kernel notebooks test test-swift test-python test-browser lab bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -48,6 +48,14 @@ test-swift: build
 
 test-python: build
 	SWIFT_LSTM_KERNEL=$(KERNEL) $(PY) -m pytest -v tests/python
+
+# JupyterLab in headless Chromium (selenium): runs notebooks/02-timedistributed.ipynb, screenshot in build/browser/.
+# A CJK font, so the Chinese half of each explanation renders in the screenshot.
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+test-browser: build
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }
+	SWIFT_LSTM_KERNEL=$(KERNEL) $(PY) -m pytest -v tests/browser
 
 lab: install-kernel
 	$(JUPYTER) lab notebooks/

@@ -1,0 +1,173 @@
+"""Executes the four notebooks with the swift-lstm kernel and checks what a reader checks.
+
+Execution goes through tools/run_notebooks.py (the code `make notebooks` runs), with the session's
+temporary kernelspec from conftest's `jupyter_env`. Executed copies land in build/test-notebooks/ so a
+failure can be opened and read.
+"""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# Loaded from its file: putting tools/ on sys.path would shadow the installed papermill_swift package.
+_spec = importlib.util.spec_from_file_location("run_notebooks", REPO / "tools" / "run_notebooks.py")
+run_notebooks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run_notebooks)
+
+OUT = REPO / "build" / "test-notebooks"
+pytestmark = pytest.mark.timeout(900)
+
+_runs = {}
+
+
+@pytest.fixture
+def executed(jupyter_env, tmp_path, monkeypatch):
+    """`executed("02")` → the NotebookRun of that notebook, executed once per session."""
+    # The notebook kernels keep their input history in a data dir of their own, so the hundred cells
+    # run here never show up in the history other tests read.
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+
+    def run(prefix):
+        if prefix not in _runs:
+            path = next((REPO / "notebooks").glob(f"{prefix}-*.ipynb"))
+            _runs[prefix] = run_notebooks.execute_notebook(path, OUT, html=True)
+            print(f"{path.name}: {_runs[prefix].seconds:.1f} s")
+        result = _runs[prefix]
+        assert result.ok, "\n\n".join(f.describe(result.source.name) for f in result.failures)
+        return result
+
+    return run
+
+
+def texts(cell):
+    """Everything a reader sees as text under a cell: streams and the text/plain of displays."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)  # a print may arrive in several chunks: join them as they were written
+        elif out.output_type in ("execute_result", "display_data"):
+            parts.append("\n" + out.data.get("text/plain", "") + "\n")
+    return "".join(parts)
+
+
+def cell_with(nb, snippet):
+    """The one code cell whose source contains `snippet`."""
+    found = [c for c in nb.cells if c.cell_type == "code" and snippet in c.source]
+    assert len(found) == 1, f"expected one cell containing {snippet!r}, found {len(found)}"
+    return found[0]
+
+
+def mime(nb, kind):
+    """Every output payload of MIME type `kind` in the notebook."""
+    return [out.data[kind] for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])
+            if out.output_type in ("execute_result", "display_data") and kind in out.data]
+
+
+def number_after(text, label):
+    match = re.search(re.escape(label) + r"\s*(-?[0-9.]+(?:e[-+]?\d+)?)", text)
+    assert match, f"{label!r} not found in:\n{text}"
+    return float(match.group(1))
+
+
+def total_params(text):
+    return [int(n.replace(",", "")) for n in re.findall(r"Total params: ([\d,]+)", text)]
+
+
+def assert_clean_and_drawn(result, min_svgs):
+    nb = result.notebook
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "a code cell did not run"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    stderr = [o.text for c in code for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not stderr, f"unexpected stderr: {stderr}"
+    stdout = "".join(o.text for c in code for o in c.outputs if o.output_type == "stream")
+    assert '{"data":' not in stdout, "display records arrived as stdout text: the display pipe is not connected"
+    svgs = mime(nb, "image/svg+xml")
+    assert len(svgs) >= min_svgs, f"expected at least {min_svgs} SVG outputs, got {len(svgs)}"
+    assert all(s.lstrip().startswith("<svg") or s.lstrip().startswith("<?xml") for s in svgs)
+    assert result.html and result.html.stat().st_size > 10_000
+
+
+def test_01_autoencoder(executed):
+    result = executed("01")
+    nb = result.notebook
+    assert_clean_and_drawn(result, min_svgs=4)  # loss, reconstruction, data flow, two unrolled LSTMs
+    assert "windows: [5, 3, 2]" in texts(cell_with(nb, "temporalize(series"))
+    assert total_params(texts(cell_with(nb, "let autoencoder = try Sequential"))) == [248578]
+    assert total_params(texts(cell_with(nb, "let regular = try Sequential"))) == [248578]
+    assert "(None, 64)" in texts(cell_with(nb, "let autoencoder = try Sequential"))
+    assert "(None, 64)" not in texts(cell_with(nb, "let regular = try Sequential"))
+    loss = number_after(texts(cell_with(nb, "autoencoder.fit(")), "loss after 300 epochs:")
+    assert loss < 0.002  # it starts near 0.25
+    trace = texts(cell_with(nb, "traceShapes(autoencoder"))
+    assert "3x2 → 3x128 → 64 → 3x64 → 3x64 → 3x128 → 3x2" in trace
+    encoded = [line for line in trace.splitlines() if "encoded vector" in line]
+    assert len(encoded) == 1 and encoded[0].startswith("lstm_1 "), trace
+    unrolled = texts(cell_with(nb, "unrolledDiagram()"))
+    assert "h of every one of the 3 steps" in unrolled and "only the last step's h" in unrolled
+    assert "DisplayHandle" not in unrolled
+    encodings = texts(cell_with(nb, "let encoder = try Sequential"))
+    assert "encodings: [5, 64]" in encodings
+
+
+def test_02_timedistributed(executed):
+    result = executed("02")
+    nb = result.notebook
+    assert_clean_and_drawn(result, min_svgs=2)  # loss history and the model diagram
+    assert total_params(texts(cell_with(nb, "let oneToOne = try Sequential"))) == [146]
+    assert total_params(texts(cell_with(nb, "let manyToOne = try Sequential"))) == [170]
+    assert total_params(texts(cell_with(nb, "let manyToMany = try Sequential"))) == [146]
+    assert "input [5, 1, 1] target [5, 1]" in texts(cell_with(nb, "let oneToOne = try Sequential"))
+    for snippet, label in [("oneToOne.fit(", "one-to-one final loss:"),
+                           ("manyToOne.fit(", "many-to-one final loss:"),
+                           ("manyToMany.fit(", "many-to-many final loss:")]:
+        assert number_after(texts(cell_with(nb, snippet)), label) < 0.002, label  # from about 0.2
+    html = "\n".join(mime(nb, "text/html"))
+    assert "Param #" in html and "146" in html
+    comparison = texts(cell_with(nb, "let plainDense"))
+    assert "parameters: 146 vs 146" in comparison
+    assert "output shapes: [1, 5, 1] vs [1, 5, 1]" in comparison
+    assert "same predictions: true" in comparison
+
+
+def test_03_return_sequences_and_state(executed):
+    result = executed("03")
+    nb = result.notebook
+    assert_clean_and_drawn(result, min_svgs=1)  # the training curves of several runs
+    assert "output [1, 1]" in texts(cell_with(nb, "let lastOnly"))
+    assert "output [1, 3, 1]" in texts(cell_with(nb, "let everyStep"))
+    assert "output == h: true" in texts(cell_with(nb, "let stateLSTM"))
+    both = texts(cell_with(nb, "let bothLSTM"))
+    assert "sequence [1, 3, 1]  h [1, 1]  c [1, 1]" in both
+    assert "last step of the sequence == h: true" in both
+    stacked = texts(cell_with(nb, "let stacked"))
+    assert "without returnSequences:" in stacked and "(None, 8)" in stacked  # the error names the 2-D input
+    assert "decoder output: [1, 2, 1]" in texts(cell_with(nb, "let encoderDecoder"))
+    assert "one series: [1, 10, 1]  two parallel series: [1, 10, 2]" in texts(cell_with(nb, "let oneSeries"))
+    runs = texts(cell_with(nb, "finalValidationLosses"))
+    assert len(re.findall(r"\d\.\d+", runs.split("final val_loss per run:")[1].splitlines()[0])) == 3
+    best = [int(n) for n in re.findall(r"\d+", runs.split("epoch of the lowest val_loss per run:")[1].splitlines()[0])]
+    assert len(best) == 3 and all(b < 150 for b in best), best  # the text says these runs over-fit after ~100
+    final = texts(cell_with(nb, "let finalModel"))
+    assert number_after(final, "final model loss:") < 0.001
+    assert 'saved: ["model.json", "model.safetensors"]' in final
+    assert "loaded model predicts the same: true" in final
+
+
+def test_04_sequence_encoder(executed):
+    result = executed("04")
+    nb = result.notebook
+    assert_clean_and_drawn(result, min_svgs=3)  # model diagram, loss curves, scatter
+    assert "15 sequences, lengths [4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8]" in texts(cell_with(nb, "var sequences"))
+    assert "padded: [15, 8, 1]" in texts(cell_with(nb, "padSequences("))
+    training = texts(cell_with(nb, "autoencoder.fit("))
+    assert number_after(training, "loss:") < 0.01  # from about 0.2
+    assert number_after(training, "val_loss:") < 0.05
+    scatter = [s for s in mime(nb, "image/svg+xml") if "hump8" in s]
+    assert scatter, "the scatter plot does not label the points"
+    assert "encodings: [15, 2]" in texts(cell_with(nb, "let encodings = try encoder.predict(data"))
+    assert "decoder(encoder(x)) == autoencoder(x): true" in texts(cell_with(nb, "let viaParts"))
