@@ -181,9 +181,9 @@ CELLS = [
     ),
     code(
         """
-        // `layers` holds them as `Layer`; the diagram is drawn from the LSTM's own settings.
-        display(try (autoencoder.layers[0] as! LSTM).unrolledDiagram())
-        try (autoencoder.layers[1] as! LSTM).unrolledDiagram()
+        // Drawn from each layer's own settings (any recurrent layer; others throw).
+        display(try autoencoder.layers[0].unrolledDiagram())
+        try autoencoder.layers[1].unrolledDiagram()
         """
     ),
     explain(
