@@ -5,7 +5,8 @@
 
 Every notebook is run (a failure does not stop the others); the exit status is non-zero if any cell
 errored, and each failure is printed with its notebook, cell number, source and the kernel's error.
-The executed copy is written even when a cell fails, so the error can be read in context.
+The executed copy is written even when a cell fails, so the error can be read in context, and it is
+marked trusted (as `jupyter trust` does), so JupyterLab shows its SVG outputs when it is opened.
 
 The kernelspec is found the way Jupyter finds it: `make install-kernel` installs it for the user;
 `--kernel-dir DIR` (a kernelspec folder holding kernel.json, or a Jupyter data folder holding
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat.sign import NotebookNotary
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -167,10 +169,25 @@ def execute_notebook(path, out_dir, kernel_name=KERNEL_NAME, timeout=DEFAULT_CEL
     CoalesceStreamsPreprocessor().preprocess(nb, {})
     executed = out_dir / path.name
     nbformat.write(nb, executed)
+    trust(executed)
     html_path = None
     if html:
         html_path = write_html(nb, out_dir / (path.stem + ".html"))
     return NotebookRun(path, executed, html_path, seconds, nb, failures)
+
+
+def trust(path):
+    """Signs the notebook at `path` as `jupyter trust` does (the user's Jupyter data folder holds the key
+    and the signature database), so JupyterLab renders its SVG outputs instead of the text fallback.
+    We ran it ourselves, so its outputs are ours. Returns whether it is now trusted."""
+    try:
+        notary = NotebookNotary()
+        nb = nbformat.read(path, as_version=4)
+        notary.sign(nb)
+        return notary.check_signature(nb)
+    except Exception as exc:  # a read-only data folder must not fail the run
+        print(f"  could not mark {path} trusted ({exc}); run `jupyter trust {path}`", file=sys.stderr)
+        return False
 
 
 def _failure_without_output(nb, exc):

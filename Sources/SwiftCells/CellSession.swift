@@ -28,7 +28,11 @@ public final class CellSession: @unchecked Sendable {
 
     /// Sets up the pipeline for products in `binDirectory` and starts a worker (`executable worker`).
     public init(executable: String, binDirectory: String, workDirectory: String) throws(CellError) {
-        let toolchain = try Toolchain.discover(binDirectory: binDirectory)
+        // `swiftc --version` leaves a folder in $TMPDIR: give it the session's own, emptied at once.
+        let temporary = workDirectory + "/tmp"
+        mkdir(temporary, 0o700)
+        let toolchain = try Toolchain.discover(binDirectory: binDirectory, temporaryDirectory: temporary)
+        Subprocess.emptyDirectory(temporary)
         pipeline = CellPipeline(toolchain: toolchain, workDirectory: workDirectory, diskCache: DiskBuildCache.standard())
         self.executable = executable
         trapLocator = TrapLocator(swiftc: toolchain.swiftc)

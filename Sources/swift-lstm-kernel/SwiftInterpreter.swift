@@ -19,9 +19,16 @@ final class SwiftInterpreter: Interpreter {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let bin = (executable as NSString).deletingLastPathComponent
-        var template = Array((NSTemporaryDirectory() + "/swift-lstm-cells-XXXXXX").utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        let work = dir.map { String(cString: $0) } ?? NSTemporaryDirectory()
+        let temporary = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast())
+            : NSTemporaryDirectory()
+        let kept = ProcessInfo.processInfo.environment["SWIFT_LSTM_KEEP_CELLS"] != nil
+        guard let work = SessionDirectory.create(in: temporary, kept: kept) else {
+            binDirectory = bin
+            workDirectory = ""
+            session = .failure(.setup("could not create a session folder in \(temporary): "
+                + String(cString: strerror(errno))))
+            return
+        }
         binDirectory = bin
         workDirectory = work
         session = Result { () throws(CellError) -> CellSession in
@@ -109,8 +116,8 @@ final class SwiftInterpreter: Interpreter {
         completion?.shutdown()
         if case .success(let s) = session { s.shutdown() }
         // SWIFT_LSTM_KEEP_CELLS=1 keeps the generated sources and libraries for inspection.
-        if ProcessInfo.processInfo.environment["SWIFT_LSTM_KEEP_CELLS"] == nil {
-            try? FileManager.default.removeItem(atPath: workDirectory)
+        if ProcessInfo.processInfo.environment["SWIFT_LSTM_KEEP_CELLS"] == nil, !workDirectory.isEmpty {
+            SessionDirectory.remove(workDirectory)
         }
     }
 

@@ -71,11 +71,34 @@ final class ShapeTraceTests: XCTestCase {
         }
         XCTAssertEqual(try unrolledDiagram(lastOnly as Layer).units, 64)
         XCTAssertThrowsError(try unrolledDiagram(Dense(units: 3, name: "head"))) { error in
-            XCTAssertTrue("\(error)".contains("expected a recurrent layer (LSTM, GRU, SimpleRNN), got Dense 'head'"))
+            XCTAssertTrue("\(error)".contains("expected a recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional), got Dense 'head'"))
         }
         let comparison = try UnrolledRNNDiagram.returnSequencesComparison(units: 64, timesteps: 3, inputFeatures: 2)
         assertWellFormedSVG(comparison.source)
         assertGolden(comparison.source, named: "unrolled_return_sequences.svg")
+    }
+
+    /// `model.layers[i]` is a `Layer`: its diagram needs no cast, for every recurrent kind.
+    func testAnyModelLayerDrawsWithoutACast() throws {
+        LSTMKit.clearSession()
+        let model = try Sequential([
+            Bidirectional(LSTM(units: 8, returnSequences: true), inputShape: [5, 2], name: "both_ways"),
+            GRU(units: 6, returnSequences: true), SimpleRNN(units: 4), Dense(units: 1, name: "head"),
+        ])
+        let layers: [Layer] = model.layers
+        let both = try layers[0].unrolledDiagram()
+        XCTAssertEqual(both.timesteps, 5)
+        XCTAssertEqual(both.outputShapeText, "(None, 5, 16)", "concat doubles the units")
+        XCTAssertEqual(both.signature, "Bidirectional(LSTM(8, return_sequences=True), merge_mode=concat)")
+        let texts = svgTexts(both.svg)
+        XCTAssertTrue(texts.contains("both_ways, forward: LSTM(8, return_sequences=True)"), "\(texts)")
+        XCTAssertTrue(texts.contains("both_ways, backward: LSTM(8, return_sequences=True, go_backwards=True)"), "\(texts)")
+        assertWellFormedSVG(both.svg)
+        XCTAssertEqual(try layers[1].unrolledDiagram().cellType, "GRU")
+        XCTAssertEqual(try layers[2].unrolledDiagram().outputShapeText, "(None, 4)")
+        XCTAssertThrowsError(try layers[3].unrolledDiagram()) { error in
+            XCTAssertEqual("\(error)".contains("got Dense 'head'"), true, "\(error)")
+        }
     }
 
     func testStateOutputsAndGoBackwards() throws {

@@ -27,10 +27,11 @@ final class CellPipelineTests: XCTestCase {
     /// Compiles real cells with swiftc (skipped when the toolchain is missing).
     func testRerunOfAnUnchangedCellIsACacheHitAndAChangedPredecessorIsNot() throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        guard let toolchain = try? Toolchain.discover(binDirectory: bin) else { throw XCTSkip("no swiftc") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("cells-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
+        guard let toolchain = try? Toolchain.discover(binDirectory: bin, temporaryDirectory: work.path)
+        else { throw XCTSkip("no swiftc") }
         let pipeline = CellPipeline(toolchain: toolchain, workDirectory: work.path)
 
         let first = try pipeline.prepare("var total = 1")
@@ -54,13 +55,39 @@ final class CellPipelineTests: XCTestCase {
         XCTAssertNil(pipeline.table.entries["broken"], "a failed cell changes no state")
     }
 
+    /// swiftc leaves a `TemporaryDirectory.*` folder in $TMPDIR on every run; thousands of cells must not
+    /// fill /tmp. Builds run with TMPDIR inside the session's folder and leave nothing behind.
+    func testBuildingCellsLeavesNothingInTMPDIR() throws {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tmpdir-\(UUID().uuidString)")
+        let userTemporary = root.appendingPathComponent("tmp"), work = root.appendingPathComponent("session")
+        for dir in [userTemporary, work] { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: root) }
+        let previous = ProcessInfo.processInfo.environment["TMPDIR"]
+        setenv("TMPDIR", userTemporary.path, 1)
+        defer { if let previous { setenv("TMPDIR", previous, 1) } else { unsetenv("TMPDIR") } }
+
+        let session = work.path
+        guard let toolchain = try? Toolchain.discover(binDirectory: bin, temporaryDirectory: session + "/tmp")
+        else { throw XCTSkip("no swiftc") }
+        let pipeline = CellPipeline(toolchain: toolchain, workDirectory: session)
+        pipeline.commit(try pipeline.prepare("var total = 1"))
+        XCTAssertThrowsError(try pipeline.prepare("let broken: Int = \"text\""))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: userTemporary.path), [],
+                       "swiftc's temporary folders belong in the session's folder")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: session + "/tmp"), [],
+                       "emptied after each build")
+    }
+
     /// A new session (new work folder) replaying the same cells loads them from the disk cache, and the
     /// copied libraries still find each other (`$ORIGIN`).
     func testANewSessionReplayingTheSameCellsHitsTheDiskCache() throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        guard let toolchain = try? Toolchain.discover(binDirectory: bin) else { throw XCTSkip("no swiftc") }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("disk-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
+        guard let toolchain = try? Toolchain.discover(binDirectory: bin, temporaryDirectory: root.path)
+        else { throw XCTSkip("no swiftc") }
         let disk = try XCTUnwrap(DiskBuildCache(directory: root.appendingPathComponent("cache").path))
         func session(_ name: String) throws -> CellPipeline {
             let work = root.appendingPathComponent(name)

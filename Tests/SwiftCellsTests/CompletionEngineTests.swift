@@ -43,6 +43,10 @@ final class CompletionEngineTests: XCTestCase {
         let compiler = Process()
         compiler.executableURL = URL(fileURLWithPath: swiftc)
         compiler.currentDirectoryURL = directory
+        // The driver leaves a `TemporaryDirectory.*` folder in $TMPDIR: keep it in the test's folder.
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = directory.path
+        compiler.environment = environment
         compiler.arguments = ["-swift-version", "5", "-enable-testing", "-Onone", "-module-name", "Cell1",
                               "-emit-module", "-emit-module-path", "Cell1.swiftmodule", "-c", "main.swift",
                               "-o", "cell1.o", "-Xfrontend", "-entry-point-function-name",

@@ -32,6 +32,15 @@ def test_output_streams_while_the_cell_runs(run_cell):
     assert (when(second) - when(first)).total_seconds() >= 1.0
 
 
+def test_quick_prints_arrive_as_few_stream_messages_with_the_exact_text(run_cell):
+    # Unbuffered prints reach the kernel in pieces; the kernel joins what is at most 50 ms old.
+    result = run_cell('import Foundation\nfor i in 0..<100 { print("line", i); usleep(500) }', stop_on_error=False)
+    assert result.error is None, result.error
+    streams = [m for m in result.outputs if m["msg_type"] == "stream"]
+    assert result.stream() == "".join(f"line {i}\n" for i in range(100))
+    assert len(streams) <= 10, f"{len(streams)} stream messages for 100 quick lines"
+
+
 def test_all_outputs_come_before_the_reply(run_cell):
     result = run_cell('for i in 0..<200 { print("line", i) }\nFileHandleLike.flushHint\n'
                       .replace("\nFileHandleLike.flushHint", "") + "42", stop_on_error=False)

@@ -22,6 +22,18 @@ def test_display_sends_display_data_with_the_rich_bundle_and_a_display_id(run_ce
     assert outputs_of(run, "execute_result") == [], "the handle of a last-line display() is not shown"
 
 
+def test_a_last_line_display_shows_only_the_display_in_every_form(run_cell):
+    # Reported as showing "NotebookDisplay.DisplayHandle" as Out[n]; IPython's display() returns None.
+    for code in ['try display(Tensor([1, 2]))', 'display(Markdown("**x**")) // a comment', 'display(3);',
+                 'display(\n  4\n)', 'display(5, id: "five")', '%%time\ndisplay(6)',
+                 'let plot = Plot(title: "t")\ndisplay(plot)']:
+        run = run_cell(code)
+        assert run.error is None, (code, run.error)
+        assert len(outputs_of(run, "display_data")) == 1, code
+        assert outputs_of(run, "execute_result") == [], code
+        assert "DisplayHandle" not in str(run.outputs), code
+
+
 def test_update_targets_the_same_display_id_and_clear_blanks_it(run_cell):
     run = run_cell('let handle = display("epoch 1/3")\nhandle.update("epoch 3/3")\nhandle.clear()')
     assert run.error is None

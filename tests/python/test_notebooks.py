@@ -110,8 +110,9 @@ def test_01_autoencoder(executed):
     unrolled = texts(cell_with(nb, "unrolledDiagram()"))
     assert "h of every one of the 3 steps" in unrolled and "only the last step's h" in unrolled
     assert "DisplayHandle" not in unrolled
-    encodings = texts(cell_with(nb, "let encoder = try Sequential"))
+    encodings = texts(cell_with(nb, "let encoder = try Model(inputs: autoencoder.inputs"))
     assert "encodings: [5, 64]" in encodings
+    assert "shares the autoencoder's trained weights: true" in encodings
 
 
 def test_02_timedistributed(executed):

@@ -66,6 +66,22 @@ def test_kernel_dir_accepts_a_jupyter_data_folder(jupyter_env, tmp_path, env_wit
     assert not (tmp_path / "out" / "one.html").exists()
 
 
+def test_executed_notebooks_are_trusted_so_their_svgs_render(jupyter_env, tmp_path, env_without_kernels):
+    from nbformat.sign import NotebookNotary
+
+    nb = swift_notebook(tmp_path / "plot.ipynb", "var plot = Plot(title: \"t\")\nplot.addLine([1, 2, 3])\nplot")
+    result = run_runner(["--kernel-dir", jupyter_env.kernelspec_dir, "--no-html", "--out", tmp_path / "out", nb],
+                        env_without_kernels)
+    assert result.returncode == 0, result.stdout + result.stderr
+    executed = nbformat.read(tmp_path / "out" / "plot.ipynb", as_version=4)
+    assert "image/svg+xml" in executed.cells[0].outputs[0].data
+    # JupyterLab asks the notary of the user's data folder (where `jupyter trust` records signatures).
+    notary = NotebookNotary(data_dir=env_without_kernels["JUPYTER_DATA_DIR"])
+    assert notary.check_signature(executed)
+    (tmp_path / "other-user").mkdir()
+    assert not NotebookNotary(data_dir=str(tmp_path / "other-user")).check_signature(executed)
+
+
 def test_a_missing_kernelspec_says_how_to_install_it(tmp_path, env_without_kernels):
     nb = swift_notebook(tmp_path / "one.ipynb", "1 + 2")
     env = dict(env_without_kernels, HOME=str(tmp_path), JUPYTER_PREFER_ENV_PATH="0")

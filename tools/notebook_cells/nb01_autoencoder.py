@@ -181,9 +181,9 @@ CELLS = [
     ),
     code(
         """
-        // `layers` holds them as `Layer`; the diagram is drawn from the LSTM's own settings.
-        display(try (autoencoder.layers[0] as! LSTM).unrolledDiagram())
-        try (autoencoder.layers[1] as! LSTM).unrolledDiagram()
+        // Drawn from each layer's own settings (any recurrent layer; others throw).
+        display(try autoencoder.layers[0].unrolledDiagram())
+        try autoencoder.layers[1].unrolledDiagram()
         """
     ),
     explain(
@@ -215,23 +215,28 @@ CELLS = [
     ),
     explain(
         """
-        Keep only the encoder. A model made of the autoencoder's first two layers shares their trained
-        weights (layers are objects, not copies), so it maps each window to its 64-number encoding.
-        These vectors are the learned features of the sequences, usable by any other model.
+        Keep only the encoder, the Keras way: a `Model` from the autoencoder's input to the output of its
+        second LSTM (`layers[1].output`). It is made of the same layer objects, not copies, so it shares
+        their trained weights and maps each window to its 64-number encoding. These vectors are the
+        learned features of the sequences, usable by any other model.
         """,
         """
-        只保留编码器。用自编码器的前两层组成一个新模型，它与自编码器共享训练好的权重（层是对象，
-        不是副本），于是每个窗口都会被映射成 64 维的编码。这些向量就是学到的序列特征，可以交给其他模型使用。
+        只保留编码器，用 Keras 的做法：建一个 `Model`，输入是自编码器的输入，输出是第二个 LSTM 的输出
+        （`layers[1].output`）。它用的是同一批层对象，不是副本，所以共享训练好的权重，把每个窗口映射成
+        64 维的编码。这些向量就是学到的序列特征，可以交给其他模型使用。
         """,
         "Extracting the encoder",
         "取出编码器",
     ),
     code(
         """
-        let encoder = try Sequential([autoencoder.layers[0], autoencoder.layers[1]])
+        let encoder = try Model(inputs: autoencoder.inputs, outputs: autoencoder.layers[1].output)
         let encodings = try encoder.predict(windows, verbose: 0)
         print("encodings:", encodings.shape)
         print("first encoding:", try encodings[0].rounded(places: 3))
+        // After its Input, the encoder's layers are the autoencoder's first two, the very same objects.
+        let shared = zip(encoder.layers.dropFirst(), autoencoder.layers).allSatisfy { $0 === $1 }
+        print("shares the autoencoder's trained weights:", shared)
         """
     ),
 ]

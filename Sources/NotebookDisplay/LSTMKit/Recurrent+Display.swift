@@ -20,20 +20,31 @@ extension UnrolledRNNDiagram {
     }
 }
 
-extension Recurrent {
-    /// This layer unrolled over time, showing which steps emit outputs (see `UnrolledRNNDiagram`).
+extension Layer {
+    /// This layer unrolled over time, showing which steps emit outputs (see `UnrolledRNNDiagram`); works
+    /// on `model.layers[i]` without a cast.
+    /// - Throws: `DisplayError.invalidArgument` unless the layer is recurrent (LSTM, GRU, SimpleRNN, or
+    ///   Bidirectional around one), or when the number of time steps is unknown.
     public func unrolledDiagram(timesteps: Int? = nil) throws -> UnrolledRNNDiagram {
-        try UnrolledRNNDiagram(self, timesteps: timesteps)
+        try NotebookDisplay.unrolledDiagram(self, timesteps: timesteps)
     }
 }
 
 /// Any layer of a model unrolled over time, e.g. `try unrolledDiagram(model.layers[1])`.
-/// - Throws: `DisplayError.invalidArgument` unless the layer is recurrent (LSTM, GRU, SimpleRNN), or when
-///   the number of time steps is unknown.
+/// - Throws: `DisplayError.invalidArgument` unless the layer is recurrent (LSTM, GRU, SimpleRNN, or
+///   Bidirectional around one), or when the number of time steps is unknown.
 public func unrolledDiagram(_ layer: Layer, timesteps: Int? = nil) throws -> UnrolledRNNDiagram {
-    guard let rnn = layer as? Recurrent else {
-        throw DisplayError.invalidArgument(
-            "unrolledDiagram: expected a recurrent layer (LSTM, GRU, SimpleRNN), got \(layer.className) '\(layer.name)'")
+    if let rnn = layer as? Recurrent { return try UnrolledRNNDiagram(rnn, timesteps: timesteps) }
+    if let wrapper = layer as? Bidirectional {
+        // The wrapper's input shape is the inner layers' (they are built with it).
+        let input = wrapper.builtInputShapes.first ?? wrapper.declaredInputShape.map { [nil] + $0 }
+        var diagram = try UnrolledRNNDiagram(wrapper.forwardLayer,
+                                             timesteps: timesteps ?? input.flatMap { $0.count >= 3 ? $0[1] : nil })
+        diagram.layerName = wrapper.name
+        diagram.goBackwards = false
+        diagram.bidirectionalMerge = wrapper.mergeMode.rawValue
+        return diagram
     }
-    return try UnrolledRNNDiagram(rnn, timesteps: timesteps)
+    throw DisplayError.invalidArgument(
+        "unrolledDiagram: expected a recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional), got \(layer.className) '\(layer.name)'")
 }

@@ -21,6 +21,9 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
     public var returnState: Bool
     /// Whether the inputs are processed last to first.
     public var goBackwards: Bool
+    /// Set for a `Bidirectional` layer (its merge mode: `concat`, `sum`, `mul`, `ave`): the forward pass is
+    /// drawn above the backward pass, and the output is the two merged.
+    public var bidirectionalMerge: String?
 
     /// A diagram from explicit settings.
     /// - Throws: `DisplayError.invalidArgument` unless `timesteps` ≥ 1 and `units` ≥ 1.
@@ -43,9 +46,11 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
 
     /// The output shape(s) with the batch axis as None.
     public var outputShapeText: String {
-        let output = returnSequences ? kerasShapeText([nil, timesteps, units]) : kerasShapeText([nil, units])
+        let merged = bidirectionalMerge == "concat" ? 2 * units : units
+        let output = returnSequences ? kerasShapeText([nil, timesteps, merged]) : kerasShapeText([nil, merged])
         guard returnState else { return output }
-        return "[" + ([output] + stateNames.map { _ in kerasShapeText([nil, units]) }).joined(separator: ", ") + "]"
+        let states = bidirectionalMerge == nil ? stateNames : stateNames + stateNames
+        return "[" + ([output] + states.map { _ in kerasShapeText([nil, units]) }).joined(separator: ", ") + "]"
     }
 
     /// The layer call written the Keras way, e.g. `LSTM(64, return_sequences=True)`.
@@ -54,13 +59,15 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
         if returnSequences { args.append("return_sequences=True") }
         if returnState { args.append("return_state=True") }
         if goBackwards { args.append("go_backwards=True") }
-        return "\(cellType)(\(args.joined(separator: ", ")))"
+        let layer = "\(cellType)(\(args.joined(separator: ", ")))"
+        return bidirectionalMerge.map { "Bidirectional(\(layer), merge_mode=\($0))" } ?? layer
     }
 
     /// One sentence saying what comes out.
     public var explanation: String {
         var s = returnSequences ? "h of every one of the \(timesteps) steps is returned" : "only the last step's h is returned"
         if returnState { s += ", plus the final " + stateNames.joined(separator: " and ") }
+        if let merge = bidirectionalMerge { s += " by each direction, merged by \(merge)" }
         return s
     }
 
@@ -69,10 +76,32 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
 
     /// The picture as standalone SVG.
     public var svg: String {
-        var svg = SVGBuilder(width: width, height: height)
+        guard bidirectionalMerge != nil else {
+            var svg = SVGBuilder(width: width, height: height)
+            svg.accessibleTitle = textSummary
+            draw(into: &svg, top: 0)
+            return svg.document
+        }
+        // Both passes of a Bidirectional layer: the same cell run forward, then over the reversed inputs.
+        let (forward, backward) = passes
+        var svg = SVGBuilder(width: max(width, forward.width, backward.width), height: forward.height + backward.height)
         svg.accessibleTitle = textSummary
-        draw(into: &svg, top: 0)
+        forward.draw(into: &svg, top: 0)
+        svg.line(12, forward.height, svg.width - 12, forward.height, stroke: "#cccccc", dash: "4 4")
+        backward.draw(into: &svg, top: forward.height)
         return svg.document
+    }
+
+    /// A Bidirectional layer's two passes, each drawn as a plain diagram.
+    private var passes: (forward: UnrolledRNNDiagram, backward: UnrolledRNNDiagram) {
+        var forward = self
+        forward.bidirectionalMerge = nil
+        forward.goBackwards = false
+        forward.layerName = layerName.isEmpty ? "forward" : "\(layerName), forward"
+        var backward = forward
+        backward.goBackwards = true
+        backward.layerName = layerName.isEmpty ? "backward" : "\(layerName), backward"
+        return (forward, backward)
     }
 
     /// text/plain: the signature, the output shape and which steps emit.

@@ -14,6 +14,10 @@ public struct CellCompiler: Sendable {
         self.workDirectory = workDirectory
     }
 
+    /// `TMPDIR` for swiftc, clang and lld: inside the session's folder, emptied after every build (the
+    /// swiftc driver leaves a `TemporaryDirectory.XXXXXX` folder in `$TMPDIR` on every run).
+    public var temporaryDirectory: String { workDirectory + "/tmp" }
+
     /// Flags that decide the object code: part of the cache key.
     public var compileFlags: [String] {
         ["-swift-version", "5", "-enable-testing", "-Onone", "-gline-tables-only", "-wmo"]
@@ -30,6 +34,9 @@ public struct CellCompiler: Sendable {
                       timings: inout Timings) throws(CellError) -> CellBuild {
         let dir = "\(workDirectory)/cell\(module)"
         mkdir(dir, 0o755)
+        mkdir(temporaryDirectory, 0o700)
+        defer { Subprocess.emptyDirectory(temporaryDirectory) }
+        let environment = Subprocess.environment(temporaryDirectory: temporaryDirectory)
         let sourcePath = dir + "/main.swift"
         guard write(source, to: sourcePath) else {
             throw .setup("could not write \(sourcePath): \(String(cString: strerror(errno)))")
@@ -52,7 +59,7 @@ public struct CellCompiler: Sendable {
         for path in toolchain.moduleSearchPaths { compile += ["-I", path] }
         for map in toolchain.clangModuleMaps { compile += ["-Xcc", "-fmodule-map-file=\(map)"] }
         var start = Clock.now()
-        guard let compiled = Subprocess.run(compile) else { throw .setup("could not start \(toolchain.swiftc)") }
+        guard let compiled = Subprocess.run(compile, environment: environment) else { throw .setup("could not start \(toolchain.swiftc)") }
         timings.compile = Clock.now() - start
         guard compiled.status == 0 else {
             var diagnostics = CompileDiagnostics.parse(compiled.output)
@@ -61,14 +68,15 @@ public struct CellCompiler: Sendable {
         }
         let library = "\(workDirectory)/libCell\(module).so"
         start = Clock.now()
-        try link(object: object, library: library, linking: linking)
+        try link(object: object, library: library, linking: linking, environment: environment)
         timings.link = Clock.now() - start
         return CellBuild(module: module, libraryPath: library, key: key)
     }
 
     /// Links with the toolchain's clang and lld directly when they are there (0.02 s), else through the
     /// swiftc driver (0.08 s): the driver adds nothing a cell needs but the autolink libraries.
-    private func link(object: String, library: String, linking: [Int]) throws(CellError) {
+    private func link(object: String, library: String, linking: [Int],
+                      environment: [String]) throws(CellError) {
         var libraries = ["-L", workDirectory] + linking.map { "-lCell\($0)" }
         // `$ORIGIN`: earlier cells sit beside this library, also after a copy from the disk cache.
         var rpaths = ["$ORIGIN"]
@@ -83,17 +91,18 @@ public struct CellCompiler: Sendable {
         if tools.allSatisfy({ access($0, R_OK) == 0 }) {
             // The libraries the object's imports ask for (swiftCore, Foundation, LSTMKit, cells …).
             let autolink = object + ".autolink"
-            if Subprocess.run([bin + "/swift-autolink-extract", object, "-o", autolink])?.status == 0 {
+            if Subprocess.run([bin + "/swift-autolink-extract", object, "-o", autolink],
+                              environment: environment)?.status == 0 {
                 let command = [bin + "/clang", "-shared", "-fuse-ld=lld", "--target=x86_64-unknown-linux-gnu",
                                runtime + "/x86_64/swiftrt.o", object, "@" + autolink, "-L", runtime]
                     + libraries + (rpaths + [runtime]).flatMap { ["-Xlinker", "-rpath", "-Xlinker", $0] }
                     + ["-o", library]
-                if let linked = Subprocess.run(command), linked.status == 0 { return }
+                if let linked = Subprocess.run(command, environment: environment), linked.status == 0 { return }
             }
         }
         let command = [toolchain.swiftc, "-emit-library", object, "-o", library] + libraries
             + rpaths.flatMap { ["-Xlinker", "-rpath", "-Xlinker", $0] }
-        guard let linked = Subprocess.run(command) else { throw .setup("could not start \(toolchain.swiftc)") }
+        guard let linked = Subprocess.run(command, environment: environment) else { throw .setup("could not start \(toolchain.swiftc)") }
         guard linked.status == 0 else { throw .link(linked.output) }
     }
 

@@ -61,6 +61,39 @@ enum Subprocess {
         }
     }
 
+    /// The current environment with `TMPDIR` set to `directory`. The swiftc driver leaves a
+    /// `TemporaryDirectory.XXXXXX` folder in `$TMPDIR` on every run, so the cell engine runs its tools with
+    /// `TMPDIR` inside the session's folder, which goes when the session ends.
+    static func environment(temporaryDirectory directory: String) -> [String] {
+        currentEnvironment().filter { !$0.hasPrefix("TMPDIR=") } + ["TMPDIR=\(directory)"]
+    }
+
+    /// Removes everything inside `directory` (what tools left there), keeping the folder.
+    static func emptyDirectory(_ directory: String) {
+        guard let dir = opendir(directory) else { return }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(dir)
+        for name in names { removeTree(directory + "/" + name) }
+    }
+
+    /// `rm -rf path` without following symbolic links.
+    static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            emptyDirectory(path)
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
     static func currentEnvironment() -> [String] {
         var result: [String] = []
         var p = environ

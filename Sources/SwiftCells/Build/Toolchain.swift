@@ -29,11 +29,13 @@ public struct Toolchain: Equatable, Sendable {
     }
 
     /// Finds the toolchain for products next to `binDirectory` (the folder of the kernel executable).
-    public static func discover(binDirectory: String) throws(CellError) -> Toolchain {
+    /// `temporaryDirectory`, when given, is `swiftc --version`'s `TMPDIR` (the driver leaves a folder there).
+    public static func discover(binDirectory: String, temporaryDirectory: String? = nil) throws(CellError) -> Toolchain {
         guard let swiftc = findSwiftc() else {
             throw .setup("swiftc was not found (looked at $SWIFTC and every folder of $PATH)")
         }
-        let versionOutput = Subprocess.run([swiftc, "--version"])?.output ?? "unknown"
+        let environment = temporaryDirectory.map { Subprocess.environment(temporaryDirectory: $0) }
+        let versionOutput = Subprocess.run([swiftc, "--version"], environment: environment)?.output ?? "unknown"
         let version = versionOutput.split(separator: "\n").first.map(String.init) ?? "unknown"
         let modules = binDirectory + "/Modules"
         var implicit: [String] = []

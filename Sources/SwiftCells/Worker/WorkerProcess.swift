@@ -133,9 +133,12 @@ public final class WorkerProcess: @unchecked Sendable {
         _ = reap()
     }
 
-    /// Runs a built cell and streams its output to `sink` until it ends. Shell thread.
-    public func run(_ build: CellBuild, allowStdin: Bool, sink: CellOutputSink,
+    /// Runs a built cell and streams its output to `sink` until it ends: text joined into pieces at most
+    /// 50 ms old (`StreamCoalescer`), all of it published before this returns. Shell thread.
+    public func run(_ build: CellBuild, allowStdin: Bool, sink userSink: CellOutputSink,
                     filter: inout RuntimeMessageFilter) -> WorkerRunResult {
+        let sink = StreamCoalescer(sink: userSink)
+        defer { sink.flush() }
         splitter = DisplayRecordSplitter()
         pthread_mutex_lock(&lock)
         running = true
@@ -149,21 +152,30 @@ public final class WorkerProcess: @unchecked Sendable {
         guard send(["run", String(build.module), allowStdin ? "1" : "0", build.libraryPath, build.entryPoint]) else {
             return died(filter: &filter, sink: sink)
         }
+        var lastInput = Clock.now()
         while true {
             var fds = [stdoutReader.fd, stderrReader.fd, eventReader.fd].map {
                 pollfd(fd: $0, events: Int16(POLLIN), revents: 0)
             }
-            let ready = poll(&fds, nfds_t(fds.count), 100)
+            // Wake up in time to publish held text (`print` then `sleep` shows while the cell sleeps).
+            let timeout = sink.deadline.map { max(1, min(100, Int32((($0 - Clock.now()) * 1000).rounded(.up)))) } ?? 100
+            let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready < 0 && errno != EINTR { return died(filter: &filter, sink: sink) }
             // Unbuffered `print` writes its text and its newline separately: a millisecond's wait lets
             // both arrive, so one print is one stream message rather than two.
-            if ready > 0 { usleep(1000) }
+            if ready > 0 {
+                usleep(1000)
+                lastInput = Clock.now()
+            }
             drainOutput(sink: sink, filter: &filter)
-            if ready == 0 {
+            // Partial lines the splitter and filter hold (a record may come in several reads) go out
+            // after 100 ms of quiet, not at the stream coalescer's shorter wake-ups.
+            if ready == 0 && Clock.now() - lastInput >= 0.1 {
                 let partial = filter.flushPartial()
                 if !partial.isEmpty { sink.cellOutput(partial, isError: true) }
                 publish(splitter.flush(), to: sink)
             }
+            sink.publishDue()
             for line in eventReader.readAvailableLines() {
                 let fields = WireFormat.decode(Substring(line))
                 if let result = handleEvent(fields, sink: sink, filter: &filter) { return result }

@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The folder one kernel session builds its cells in (`$TMPDIR/swift-lstm-cells-<pid>-XXXXXX`: sources,
+/// modules, libraries, and the compiler's own `TMPDIR`). Removed when the session ends; the pid in the name
+/// lets a later kernel remove the folders of kernels that were killed before they could.
+public enum SessionDirectory {
+    static let prefix = "swift-lstm-cells-"
+
+    /// Creates a new session folder in `temporary` (usually `$TMPDIR`), first removing the folders of
+    /// sessions whose kernel process no longer exists. `kept` (`SWIFT_LSTM_KEEP_CELLS`) leaves the pid out
+    /// of the name, so no later kernel removes the folder. Nil when the folder could not be created.
+    public static func create(in temporary: String, kept: Bool = false) -> String? {
+        removeAbandoned(in: temporary)
+        let owner = kept ? "" : "\(getpid())-"
+        var template = Array("\(temporary)/\(prefix)\(owner)XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
+        return String(cString: made)
+    }
+
+    /// Removes the session folder and everything in it.
+    public static func remove(_ path: String) {
+        Subprocess.removeTree(path)
+    }
+
+    /// Removes `swift-lstm-cells-<pid>-*` folders in `temporary` whose process is gone (a kernel killed
+    /// with SIGKILL cannot clean up after itself). Folders of running kernels are left alone.
+    static func removeAbandoned(in temporary: String) {
+        guard let dir = opendir(temporary) else { return }
+        var abandoned: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let rest = name.dropFirst(prefix.count)
+            let digits = rest.prefix(while: \.isNumber)
+            guard !digits.isEmpty, rest.dropFirst(digits.count).first == "-", let pid = Int32(digits),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            abandoned.append(name)
+        }
+        closedir(dir)
+        for name in abandoned { Subprocess.removeTree("\(temporary)/\(name)") }
+    }
+}
