@@ -17,6 +17,7 @@ notebook that compiles as one file has no API mistakes). `--run` also runs the p
 
 import argparse
 import importlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -89,7 +90,8 @@ def compile_swift(name, nb, run=False):
             cmd += ["-L", str(bin_dir), "-lLSTMKit", "-Xlinker", "-rpath", "-Xlinker", str(bin_dir), "-o", str(exe)]
         else:
             cmd.append("-typecheck")  # no link: the answer does not depend on libLSTMKit.so being current
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        # swiftc leaves a TemporaryDirectory.* folder in $TMPDIR on every run: keep it in our own folder.
+        result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TMPDIR": tmp})
         diagnostics = [line for line in result.stderr.splitlines() if "error:" in line]
         if result.returncode != 0:
             print(f"{name}: does not compile\n" + "\n".join(diagnostics or result.stderr.splitlines()[-30:]))

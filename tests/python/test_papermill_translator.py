@@ -4,6 +4,7 @@ No kernel needed. The literals are checked twice: as text (what a reader sees in
 by compiling and running them with swiftc, since only the compiler can say the Swift is right.
 """
 
+import os
 import shutil
 import subprocess
 
@@ -162,7 +163,9 @@ def test_swiftc_compiles_the_injected_cell_and_reads_back_every_value(tmp_path):
     ])
     source = tmp_path / "main.swift"
     source.write_text(codify(**params) + probe + "\n", encoding="utf-8")
-    subprocess.run(["swiftc", str(source), "-o", str(tmp_path / "probe")], check=True, capture_output=True)
+    # swiftc leaves a TemporaryDirectory.* folder in $TMPDIR on every run: keep it inside tmp_path.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    subprocess.run(["swiftc", str(source), "-o", str(tmp_path / "probe")], check=True, capture_output=True, env=env)
     out = subprocess.run([str(tmp_path / "probe")], check=True, capture_output=True, text=True).stdout
     expected_label_bytes = len(params["label"].encode("utf-8"))
     assert out.splitlines() == [
