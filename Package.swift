@@ -25,7 +25,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "JupyterProtocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "JupyterKernel", dependencies: ["JupyterProtocol", "CZeroMQ"]),
+        // CellHost is the worker side; the kernel side in SwiftCells shares its pipe line format.
         .target(name: "SwiftCells", dependencies: [
+            "CellHost",
             .product(name: "SwiftSyntax", package: "swift-syntax"),
             .product(name: "SwiftParser", package: "swift-syntax"),
         ]),

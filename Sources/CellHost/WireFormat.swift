@@ -1,5 +1,5 @@
 /// The line format of the worker's command and event pipes, shared by both ends (the kernel side in
-/// SwiftCells mirrors it in `WorkerWire`).
+/// SwiftCells imports this type).
 ///
 /// One message per line; fields separated by a tab; inside a field `\\`, `\t` and `\n` are escaped.
 /// Commands (kernel → worker): `run <module> <allowStdin 0|1> <library> <entry point>`, `interrupt`,

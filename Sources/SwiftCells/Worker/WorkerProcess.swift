@@ -1,3 +1,5 @@
+import CellHost
+
 #if canImport(Glibc)
 import Glibc
 #endif
