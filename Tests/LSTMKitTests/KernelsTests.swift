@@ -1,0 +1,68 @@
+import XCTest
+@testable import LSTMKit
+
+/// The C kernels behind BLAS's small-batch path and Adam: checked against plain Double references on
+/// shapes with ragged edges (rows not a multiple of 8, columns not a multiple of 32 or 16).
+final class KernelsTests: XCTestCase {
+    private var generator = SeededGenerator(seed: 7)
+
+    private func randomFloats(_ n: Int) -> [Float] {
+        (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
+    }
+
+    /// Runs `BLAS.gemm` (which picks the AVX-512 kernels when available) against a Double product.
+    private func checkProduct(transB: Bool, m: Int, n: Int, k: Int, beta: Float) {
+        let lda = k + 3, ldb = (transB ? k : n) + 5, ldc = n + 2
+        let a = randomFloats(m * lda), b = randomFloats((transB ? n : k) * ldb)
+        var c = randomFloats(m * ldc)
+        var expected = c
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k { s += Double(a[i * lda + p]) * Double(transB ? b[j * ldb + p] : b[p * ldb + j]) }
+                expected[i * ldc + j] = Float(s + Double(beta) * Double(c[i * ldc + j]))
+            }
+        }
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+            BLAS.gemm(transB: transB, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+                      beta: beta, c: cp.baseAddress!, ldc: ldc)
+        } } }
+        var worst: Float = 0
+        for i in 0..<m { for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) } }
+        XCTAssertLessThan(worst, 1e-5 * Float(max(k, 1)).squareRoot(),
+                          "transB \(transB) m \(m) n \(n) k \(k) beta \(beta): max difference \(worst)")
+    }
+
+    func testSmallBatchProductsMatchAReferenceOnRaggedShapes() {
+        for m in [1, 5, 8, 9, 15, 33, 64] {
+            for (n, k) in [(16, 1), (17, 3), (45, 16), (64, 17), (512, 128)] {
+                for beta: Float in [0, 1] {
+                    checkProduct(transB: false, m: m, n: n, k: k, beta: beta)
+                    checkProduct(transB: true, m: m, n: n, k: k, beta: beta)
+                }
+            }
+        }
+    }
+
+    func testAdamKernelIsBitwiseTheScalarFormula() {
+        let n = 1_003   // not a multiple of any vector width, so the scalar tail runs too
+        var w = randomFloats(n), m = randomFloats(n).map { $0 * 0.1 }, v = randomFloats(n).map { $0 * $0 }
+        let g = randomFloats(n)
+        let (alpha, b1c, b2c, eps): (Float, Float, Float, Float) = (1e-3, 0.1, 0.001, 1e-7)
+        var (we, me, ve) = (w, m, v)
+        for i in 0..<n {
+            me[i] += (g[i] - me[i]) * b1c
+            ve[i] += (g[i] * g[i] - ve[i]) * b2c
+            we[i] -= (me[i] * alpha) / (ve[i].squareRoot() + eps)
+        }
+        w.withUnsafeMutableBufferPointer { wp in m.withUnsafeMutableBufferPointer { mp in v.withUnsafeMutableBufferPointer { vp in
+            g.withUnsafeBufferPointer { gp in
+                Kernels.adamUpdate(weights: wp.baseAddress!, gradient: gp.baseAddress!, first: mp.baseAddress!,
+                                   second: vp.baseAddress!, count: n, alpha: alpha, b1c: b1c, b2c: b2c, eps: eps)
+            }
+        } } }
+        XCTAssertEqual(w, we, "weights (variant \(Kernels.variant))")
+        XCTAssertEqual(m, me)
+        XCTAssertEqual(v, ve)
+    }
+}
