@@ -22,8 +22,8 @@ void lk_tanh(float *p, long n);
 /// Whether `lk_small_gemm` can run on this CPU (it needs AVX-512F); callers fall back to BLAS otherwise.
 int lk_small_gemm_available(void);
 
-/// Row-major C = A·W + beta·C with A (m, k), W (k, n), C (m, n) and row strides lda, ldw, ldc, for small
-/// m (a batch at one timestep). W is read in place, without sgemm's packing. C is not read when beta
+/// Row-major C = A·W + beta·C with A (m, k), W (k, n), C (m, n) and row strides lda, ldw, ldc (made for
+/// a batch at one timestep, also faster than sgemm here for long ones). W is read in place, without sgemm's packing. C is not read when beta
 /// is 0. Does nothing unless `lk_small_gemm_available()`.
 void lk_small_gemm(long m, long n, long k, const float *a, long lda, const float *w, long ldw, float beta, float *c,
                    long ldc);

@@ -15,10 +15,8 @@ enum BLAS {
     static let threadingThreshold = 1 << 21
     /// Products with at most this many rows go through sgemv row by row.
     static let smallRowCount = 8
-    /// Non-transposed products with at most this many rows go through `Kernels.smallGemm` when the CPU
-    /// has AVX-512 (above it, e.g. a whole sequence's input product, sgemm is as fast or faster).
-    static let smallGemmRows = 64
-    /// The same for `A·Bᵀ` products (`Kernels.smallGemmTransposedW`).
+    /// `A·Bᵀ` products with at most this many rows go through `Kernels.smallGemmTransposedW` when the CPU
+    /// has AVX-512 (at 32 rows it is no faster than sgemm).
     static let smallRowsTransposed = 16
 
     /// While above zero, every product runs on the calling thread: callers that split work across
@@ -79,9 +77,11 @@ enum BLAS {
     private static func serialGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if !transA && !transB && alpha == 1 && m <= smallGemmRows && n >= 16 && Kernels.hasSmallGemm {
-            // A timestep's product (batch rows · weights): the AVX-512 kernel reads the weights in place
-            // instead of packing them on every call (2x sgemm's speed at 32×1024×256, 3x sgemv's at 5 rows).
+        if !transA && !transB && alpha == 1 && n >= 16 && Kernels.hasSmallGemm {
+            // x·W products: the AVX-512 kernel reads the weights in place instead of packing them on every
+            // call. Measured here: 3x sgemv at 5 rows, 1.4–2x sgemm at a timestep's 32×1024×256, 1.2–1.3x
+            // sgemm for a whole sequence's 1600×1024×256 input product. Narrow outputs (n < 16, e.g.
+            // Dense(2)) waste most of its 32-lane panels, so they stay with BLAS.
             Kernels.smallGemm(m: m, n: n, k: k, a: a, lda: lda, w: b, ldw: ldb, beta: beta, c: c, ldc: ldc)
             return
         }

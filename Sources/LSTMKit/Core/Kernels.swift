@@ -31,7 +31,7 @@ enum Kernels {
     static let hasSmallGemm: Bool = lk_small_gemm_available() != 0
 
     /// Row-major `C = A·W + beta·C` (A (m, k), W (k, n), C (m, n)) reading W in place, without sgemm's
-    /// packing; for few rows. Only call when `hasSmallGemm`.
+    /// packing. Only call when `hasSmallGemm`.
     @inline(__always)
     static func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int,
                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
