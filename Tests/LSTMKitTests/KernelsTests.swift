@@ -11,8 +11,8 @@ final class KernelsTests: XCTestCase {
     }
 
     /// Runs `BLAS.gemm` (which picks the AVX-512 kernels when available) against a Double product.
-    private func checkProduct(transB: Bool, m: Int, n: Int, k: Int, beta: Float) {
-        let lda = k + 3, ldb = (transB ? k : n) + 5, ldc = n + 2
+    private func checkProduct(transB: Bool, m: Int, n: Int, k: Int, beta: Float, padB: Int = 5) {
+        let lda = k + 3, ldb = (transB ? k : n) + padB, ldc = n + 2
         let a = randomFloats(m * lda), b = randomFloats((transB ? n : k) * ldb)
         var c = randomFloats(m * ldc)
         var expected = c
@@ -40,6 +40,13 @@ final class KernelsTests: XCTestCase {
                     checkProduct(transB: false, m: m, n: n, k: k, beta: beta)
                     checkProduct(transB: true, m: m, n: n, k: k, beta: beta)
                 }
+            }
+        }
+        // Weights whose row stride is a multiple of 256 floats are copied to a panel first, in chunks
+        // of 256 rows of W (k > 256 sums over several chunks).
+        for m in [9, 33] {
+            for (n, k) in [(512, 300), (1024, 600), (256, 256)] {
+                for beta: Float in [0, 1] { checkProduct(transB: false, m: m, n: n, k: k, beta: beta, padB: 0) }
             }
         }
     }
