@@ -73,3 +73,35 @@ final class KernelsTests: XCTestCase {
         XCTAssertEqual(v, ve)
     }
 }
+
+/// Large batches split each timestep's rows across threads (`Parallel.rows` on the spinning helper pool);
+/// every row must come out as if it ran alone.
+final class ParallelStepTests: XCTestCase {
+    func testRowParallelLSTMStepsMatchOneSampleAtATime() throws {
+        LSTMKit.setRandomSeed(3)
+        let batch = 64, steps = 6, features = 5
+        let lstm = LSTM(units: 64, returnSequences: true)
+        XCTAssertGreaterThanOrEqual(batch * 4 * 64, Parallel.threshold, "the batch must take the parallel path")
+        let x = Tensor.randomUniform([batch, steps, features], low: -1, high: 1)
+        for _ in 0..<3 {   // repeated calls reuse the pool's helpers between jobs
+            let whole = try lstm.apply([x], training: true)
+            let dy = Tensor(repeating: 0.5, shape: whole.outputs[0].shape)
+            for p in lstm.parameters { p.zeroGrad() }
+            let dxWhole = try whole.pullback([dy])[0]!
+            let gradsWhole = lstm.parameters.map(\.grad)
+            var gradsRows = lstm.parameters.map { Tensor.zeros($0.value.shape) }
+            for b in 0..<batch {
+                let xb = try x[b..<(b + 1)]
+                let one = try lstm.apply([xb], training: true)
+                for p in lstm.parameters { p.zeroGrad() }
+                let dxb = try one.pullback([try dy[b..<(b + 1)]])[0]!
+                XCTAssertTrue(try one.outputs[0].isAlmostEqual(to: try whole.outputs[0][b..<(b + 1)], rtol: 1e-5, atol: 1e-6), "row \(b)")
+                XCTAssertTrue(try dxb.isAlmostEqual(to: try dxWhole[b..<(b + 1)], rtol: 1e-5, atol: 1e-6), "dx row \(b)")
+                for (i, p) in lstm.parameters.enumerated() { gradsRows[i] = try gradsRows[i] + p.grad }
+            }
+            for (whole, rows) in zip(gradsWhole, gradsRows) {
+                XCTAssertTrue(whole.isAlmostEqual(to: rows, rtol: 1e-4, atol: 1e-5), "weight gradients summed over rows")
+            }
+        }
+    }
+}

@@ -33,6 +33,14 @@ void lk_small_gemm(long m, long n, long k, const float *a, long lda, const float
 void lk_small_gemm_nt(long m, long n, long k, const float *a, long lda, const float *w, long ldw, float beta, float *c,
                       long ldc);
 
+/// One chunk of a parallel job: `fn(context, chunk)`.
+typedef void (*lk_chunk_fn)(void *context, long chunk);
+
+/// Runs fn(context, 0) on the calling thread and fn(context, 1...chunks−1) on persistent helper threads
+/// that spin briefly between jobs (see StepPool.c); returns when all chunks are done. Returns 0 without
+/// running anything when the pool is busy with another caller or chunks − 1 exceeds its 3 helpers.
+int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context);
+
 /// The name of the variant in use: "avx512", "avx2" or "baseline" (for benchmarks and tests).
 const char *lk_kernel_variant(void);
 

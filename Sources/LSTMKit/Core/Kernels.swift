@@ -46,6 +46,19 @@ enum Kernels {
         lk_small_gemm_nt(m, n, k, a, lda, w, ldw, beta, c, ldc)
     }
 
+    /// Runs `body(0)` here and `body(1..<chunks)` on the spinning helper threads of `StepPool.c`; false
+    /// (nothing run) when the pool is busy with another caller or `chunks` exceeds 4.
+    static func parallelChunks(_ chunks: Int, _ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { body in
+            var job = body
+            return withUnsafeMutablePointer(to: &job) { pointer in
+                lk_parallel_chunks(chunks, { context, chunk in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+                }, pointer) != 0
+            }
+        }
+    }
+
     /// Which compiled variant runs on this machine: `avx512`, `avx2` or `baseline`.
     static var variant: String { String(cString: lk_kernel_variant()) }
 }
