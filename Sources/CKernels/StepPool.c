@@ -27,7 +27,8 @@ static struct {
     lk_chunk_fn fn;              // the current job, published before `generation` (release)
     void *context;
     long chunks;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, ATOMIC_FLAG_INIT, 0, 0, 0};
+    long startGeneration[MAX_HELPERS + 1];  // the generation each helper was started at (it waits for the next)
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, ATOMIC_FLAG_INIT, 0, 0, 0, {0}};
 
 static double seconds(void) {
     struct timespec t;
@@ -37,7 +38,7 @@ static double seconds(void) {
 
 static void *helper_main(void *arg) {
     long index = (long)arg;
-    long seen = 0;
+    long seen = pool.startGeneration[index];  // written before pthread_create, so visible here
     for (;;) {
         long g;
         double spinStart = 0;
@@ -64,6 +65,17 @@ static void *helper_main(void *arg) {
     return 0;
 }
 
+// A forked child has only the forking thread: forget the helpers so its first job starts new ones
+// instead of waiting forever for threads that do not exist there.
+static void reset_in_child(void) {
+    pthread_mutex_init(&pool.lock, 0);
+    pthread_cond_init(&pool.wake, 0);
+    pool.sleepers = 0;
+    pool.helpers = 0;
+    atomic_store_explicit(&pool.remaining, 0, memory_order_relaxed);
+    atomic_flag_clear_explicit(&pool.busy, memory_order_relaxed);
+}
+
 int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context) {
     if (chunks <= 1) {
         fn(context, 0);
@@ -71,11 +83,14 @@ int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context) {
     }
     if (chunks - 1 > MAX_HELPERS) return 0;
     if (atomic_flag_test_and_set_explicit(&pool.busy, memory_order_acquire)) return 0;  // in use elsewhere
+    static int registered;
+    if (!registered) registered = pthread_atfork(0, 0, reset_in_child) == 0;
     while (pool.helpers < chunks - 1) {  // started lazily, only under `busy`
         pthread_t thread;
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        pool.startGeneration[pool.helpers + 1] = atomic_load_explicit(&pool.generation, memory_order_relaxed);
         int failed = pthread_create(&thread, &attributes, helper_main, (void *)(long)(pool.helpers + 1));
         pthread_attr_destroy(&attributes);
         if (failed) {
