@@ -104,4 +104,17 @@ final class ParallelStepTests: XCTestCase {
             }
         }
     }
+
+    func testHelperPoolRunsEveryChunkOncePerJob() {
+        var counts = [Int](repeating: 0, count: 4), expected = [Int](repeating: 0, count: 4)
+        for job in 0..<2_000 {
+            let chunks = 1 + job % 4   // growing chunk counts start helpers between jobs
+            let ran = counts.withUnsafeMutableBufferPointer { slots in
+                Kernels.parallelChunks(chunks) { slots[$0] += 1 }   // each chunk writes only its own slot
+            }
+            XCTAssertTrue(ran, "job \(job) was refused")
+            for c in 0..<chunks { expected[c] += 1 }
+        }
+        XCTAssertEqual(counts, expected)
+    }
 }
