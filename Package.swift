@@ -34,7 +34,11 @@ let package = Package(
         // The worker side. It does not link LSTMKit or NotebookDisplay: it dlopens libLSTMKit.so so that
         // exactly one copy lives in the worker, and talks to it through @_cdecl entry points.
         .target(name: "CellHost"),
-        .target(name: "LSTMKit", dependencies: ["CBLAS"], swiftSettings: optimised),
+        // Elementwise kernels (Adam, sigmoid, tanh) built per instruction set and chosen at run time; linked
+        // statically into libLSTMKit.so. Optimised like LSTMKit; no FMA contraction, so every variant
+        // rounds identically.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno", "-ffp-contract=off"])]),
+        .target(name: "LSTMKit", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimised),
         .target(name: "NotebookDisplay", dependencies: ["LSTMKit"], swiftSettings: optimised),
         .executableTarget(
             name: "swift-lstm-kernel",

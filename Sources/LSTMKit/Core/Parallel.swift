@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Within one timestep the batch rows are independent, so large batches run each chunk's h·U product,
 /// gate activations and state updates on two (or more) threads, with one hand-off per step; small
-/// batches (the tutorial's 5) stay serial: waking a thread costs ~10 µs, more than a small step takes.
+/// batches (the tutorial's 5) stay serial: handing a chunk to another thread costs µs, more than a
+/// small step takes.
 /// Products inside a chunk are single-threaded (`BLAS.enterSingleThreaded()`).
 enum Parallel {
     /// Threads to use for row-parallel loops (the core count, at most 4).
@@ -21,8 +22,11 @@ enum Parallel {
         // Products inside the chunks run single-threaded: the chunks already use every core.
         BLAS.enterSingleThreaded()
         defer { BLAS.leaveSingleThreaded() }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            body((rows * c / chunks)..<(rows * (c + 1) / chunks), c)
+        let chunk = { (c: Int) in body((rows * c / chunks)..<(rows * (c + 1) / chunks), c) }
+        // Helpers that spin between timesteps (a Dispatch worker sleeps, and waking it cost about as much
+        // as the half step it took over); Dispatch when that pool is in use (e.g. another thread's loop).
+        if !Kernels.parallelChunks(chunks, chunk) {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
         }
     }
 }

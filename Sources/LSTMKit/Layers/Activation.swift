@@ -27,8 +27,8 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         switch self {
         case .linear: return
         case .relu: for i in 0..<count { p[i] = Swift.max(p[i], 0) }
-        case .tanh: FastMath.map(p, count, FastMath.tanh)
-        case .sigmoid: FastMath.map(p, count, FastMath.sigmoid)
+        case .tanh: Kernels.tanh(p, count: count)
+        case .sigmoid: Kernels.sigmoid(p, count: count)
         case .hardSigmoid: for i in 0..<count { p[i] = Swift.min(Swift.max(p[i] / 6 + 0.5, 0), 1) }
         case .elu: for i in 0..<count where p[i] <= 0 { p[i] = Foundation.expm1(p[i]) }
         case .selu:

@@ -129,25 +129,9 @@ public final class Adam: Optimizer {
         first.withUnsafeMutableBufferPointer { m in
             second.withUnsafeMutableBufferPointer { v in
                 guard let wp = w.baseAddress, let mp = m.baseAddress, let vp = v.baseAddress, let gp = g.baseAddress else { return }
-                // 8 lanes at a time (the compiler cannot prove the four buffers do not overlap, so it
-                // would not vectorise); each lane computes exactly the scalar formula.
-                var i = 0
-                while i + 8 <= w.count {
-                    let gv = SIMDLoad.load(gp + i)
-                    var mv = SIMDLoad.load(mp + i), vv = SIMDLoad.load(vp + i)
-                    mv += (gv - mv) * b1c
-                    vv += (gv * gv - vv) * b2c
-                    SIMDLoad.store(mv, mp + i)
-                    SIMDLoad.store(vv, vp + i)
-                    SIMDLoad.store(SIMDLoad.load(wp + i) - (mv * alpha) / (vv.squareRoot() + eps), wp + i)
-                    i += 8
-                }
-                while i < w.count {
-                    m[i] += (g[i] - m[i]) * b1c
-                    v[i] += (g[i] * g[i] - v[i]) * b2c
-                    w[i] -= (m[i] * alpha) / (v[i].squareRoot() + eps)
-                    i += 1
-                }
+                // One fused pass in C, vectorised for the widest instruction set available (see `Kernels`).
+                Kernels.adamUpdate(weights: wp, gradient: gp, first: mp, second: vp, count: w.count,
+                                   alpha: alpha, b1c: b1c, b2c: b2c, eps: eps)
             }
         }
         slots = [first, second]
@@ -251,20 +235,5 @@ public final class RMSprop: Optimizer {
             }
         }
         slots = [velocity] + (hasMomentum ? [moment] : []) + (centered ? [average] : [])
-    }
-}
-
-/// Unaligned 8-lane loads and stores for the optimizers' update loops.
-enum SIMDLoad {
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always) static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 }

@@ -1,0 +1,47 @@
+#ifndef LSTMKIT_CKERNELS_H
+#define LSTMKIT_CKERNELS_H
+
+/// Elementwise hot loops of LSTMKit, compiled for several instruction sets and picked at run time.
+///
+/// Swift builds for baseline x86-64, where an 8-lane SIMD value lowers to two SSE operations. These
+/// loops are compiled three times (baseline, AVX2, AVX-512) and the widest one the CPU supports is
+/// chosen on first use, so the library still runs on machines without AVX2. Every variant computes
+/// exactly the same scalar formula per element (no FMA contraction), so results are bit-identical
+/// whichever variant runs.
+
+/// Adam's update over n weights: m += (g − m)·b1c, v += (g² − v)·b2c, w −= (m·alpha)/(√v + eps).
+void lk_adam_update(float *w, const float *g, float *m, float *v, long n,
+                    float alpha, float b1c, float b2c, float eps);
+
+/// In place: p[i] = 1 / (1 + e^(−p[i])) over n floats (Cephes exp, ≤ 2 ulp).
+void lk_sigmoid(float *p, long n);
+
+/// In place: p[i] = tanh(p[i]) over n floats (Cephes tanhf, ≤ 3 ulp).
+void lk_tanh(float *p, long n);
+
+/// Whether `lk_small_gemm` can run on this CPU (it needs AVX-512F); callers fall back to BLAS otherwise.
+int lk_small_gemm_available(void);
+
+/// Row-major C = A·W + beta·C with A (m, k), W (k, n), C (m, n) and row strides lda, ldw, ldc (made for
+/// a batch at one timestep, also faster than sgemm here for long ones). W is read in place, without sgemm's packing. C is not read when beta
+/// is 0. Does nothing unless `lk_small_gemm_available()`.
+void lk_small_gemm(long m, long n, long k, const float *a, long lda, const float *w, long ldw, float beta, float *c,
+                   long ldc);
+
+/// Row-major C = A·Wᵀ + beta·C with A (m, k), W (n, k), C (m, n), for small m (the input gradient of a
+/// timestep's product). C is not read when beta is 0. Does nothing unless `lk_small_gemm_available()`.
+void lk_small_gemm_nt(long m, long n, long k, const float *a, long lda, const float *w, long ldw, float beta, float *c,
+                      long ldc);
+
+/// One chunk of a parallel job: `fn(context, chunk)`.
+typedef void (*lk_chunk_fn)(void *context, long chunk);
+
+/// Runs fn(context, 0) on the calling thread and fn(context, 1...chunks−1) on persistent helper threads
+/// that spin briefly between jobs (see StepPool.c); returns when all chunks are done. Returns 0 without
+/// running anything when the pool is busy with another caller or chunks − 1 exceeds its 3 helpers.
+int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context);
+
+/// The name of the variant in use: "avx512", "avx2" or "baseline" (for benchmarks and tests).
+const char *lk_kernel_variant(void);
+
+#endif

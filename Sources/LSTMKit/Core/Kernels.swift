@@ -1,0 +1,64 @@
+// Implementation-only: notebook cells and benchmarks compile against LSTMKit's module outside SwiftPM
+// and must not need CKernels' module map (CBLAS already needs one). Only free functions over
+// pointers and scalars cross this boundary, so no LSTMKit type layout depends on the C module.
+@_implementationOnly import CKernels
+
+/// The elementwise hot loops (Adam's update, sigmoid, tanh) and a small-batch matrix product, in C.
+///
+/// Swift builds for baseline x86-64 (8-lane SIMD = two SSE operations). `CKernels` compiles each loop
+/// for SSE, AVX2 and AVX-512 and picks the widest the CPU supports on first use. Every variant rounds
+/// exactly like the scalar formula (no FMA contraction), so results do not depend on the machine.
+/// Measured here (Zen 4): tanh + sigmoid 1.4 → 0.33 ns an element, Adam 117 → 41 µs a step of the
+/// tutorial autoencoder's 248,578 weights.
+enum Kernels {
+    /// `m += (g − m)·b1c`, `v += (g² − v)·b2c`, `w −= (m·alpha)/(√v + eps)` over `count` elements.
+    @inline(__always)
+    static func adamUpdate(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                           first m: UnsafeMutablePointer<Float>, second v: UnsafeMutablePointer<Float>, count: Int,
+                           alpha: Float, b1c: Float, b2c: Float, eps: Float) {
+        lk_adam_update(w, g, m, v, count, alpha, b1c, b2c, eps)
+    }
+
+    /// In place `p[i] = 1 / (1 + e^(−p[i]))` (Cephes expf, ≤ 2 ulp).
+    @inline(__always)
+    static func sigmoid(_ p: UnsafeMutablePointer<Float>, count: Int) { lk_sigmoid(p, count) }
+
+    /// In place `p[i] = tanh(p[i])` (Cephes tanhf, ≤ 3 ulp; agrees with libm to ~2e-7 relative).
+    @inline(__always)
+    static func tanh(_ p: UnsafeMutablePointer<Float>, count: Int) { lk_tanh(p, count) }
+
+    /// Whether `smallGemm` can run here (AVX-512F); otherwise callers use BLAS.
+    static let hasSmallGemm: Bool = lk_small_gemm_available() != 0
+
+    /// Row-major `C = A·W + beta·C` (A (m, k), W (k, n), C (m, n)) reading W in place, without sgemm's
+    /// packing. Only call when `hasSmallGemm`.
+    @inline(__always)
+    static func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        lk_small_gemm(m, n, k, a, lda, w, ldw, beta, c, ldc)
+    }
+
+    /// Row-major `C = A·Wᵀ + beta·C` (A (m, k), W (n, k), C (m, n)): a timestep's input gradient. Only
+    /// call when `hasSmallGemm`.
+    @inline(__always)
+    static func smallGemmTransposedW(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>,
+                                     ldw: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        lk_small_gemm_nt(m, n, k, a, lda, w, ldw, beta, c, ldc)
+    }
+
+    /// Runs `body(0)` here and `body(1..<chunks)` on the spinning helper threads of `StepPool.c`; false
+    /// (nothing run) when the pool is busy with another caller or `chunks` exceeds 4.
+    static func parallelChunks(_ chunks: Int, _ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { body in
+            var job = body
+            return withUnsafeMutablePointer(to: &job) { pointer in
+                lk_parallel_chunks(chunks, { context, chunk in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+                }, pointer) != 0
+            }
+        }
+    }
+
+    /// Which compiled variant runs on this machine: `avx512`, `avx2` or `baseline`.
+    static var variant: String { String(cString: lk_kernel_variant()) }
+}

@@ -1,0 +1,120 @@
+import XCTest
+@testable import LSTMKit
+
+/// The C kernels behind BLAS's small-batch path and Adam: checked against plain Double references on
+/// shapes with ragged edges (rows not a multiple of 8, columns not a multiple of 32 or 16).
+final class KernelsTests: XCTestCase {
+    private var generator = SeededGenerator(seed: 7)
+
+    private func randomFloats(_ n: Int) -> [Float] {
+        (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
+    }
+
+    /// Runs `BLAS.gemm` (which picks the AVX-512 kernels when available) against a Double product.
+    private func checkProduct(transB: Bool, m: Int, n: Int, k: Int, beta: Float, padB: Int = 5) {
+        let lda = k + 3, ldb = (transB ? k : n) + padB, ldc = n + 2
+        let a = randomFloats(m * lda), b = randomFloats((transB ? n : k) * ldb)
+        var c = randomFloats(m * ldc)
+        var expected = c
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k { s += Double(a[i * lda + p]) * Double(transB ? b[j * ldb + p] : b[p * ldb + j]) }
+                expected[i * ldc + j] = Float(s + Double(beta) * Double(c[i * ldc + j]))
+            }
+        }
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+            BLAS.gemm(transB: transB, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+                      beta: beta, c: cp.baseAddress!, ldc: ldc)
+        } } }
+        var worst: Float = 0
+        for i in 0..<m { for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) } }
+        XCTAssertLessThan(worst, 1e-5 * Float(max(k, 1)).squareRoot(),
+                          "transB \(transB) m \(m) n \(n) k \(k) beta \(beta): max difference \(worst)")
+    }
+
+    func testSmallBatchProductsMatchAReferenceOnRaggedShapes() {
+        for m in [1, 5, 8, 9, 15, 33, 64] {
+            for (n, k) in [(16, 1), (17, 3), (45, 16), (64, 17), (512, 128)] {
+                for beta: Float in [0, 1] {
+                    checkProduct(transB: false, m: m, n: n, k: k, beta: beta)
+                    checkProduct(transB: true, m: m, n: n, k: k, beta: beta)
+                }
+            }
+        }
+        // Weights whose row stride is a multiple of 256 floats are copied to a panel first, in chunks
+        // of 256 rows of W (k > 256 sums over several chunks).
+        for m in [9, 33] {
+            for (n, k) in [(512, 300), (1024, 600), (256, 256)] {
+                for beta: Float in [0, 1] { checkProduct(transB: false, m: m, n: n, k: k, beta: beta, padB: 0) }
+            }
+        }
+    }
+
+    func testAdamKernelIsBitwiseTheScalarFormula() {
+        let n = 1_003   // not a multiple of any vector width, so the scalar tail runs too
+        var w = randomFloats(n), m = randomFloats(n).map { $0 * 0.1 }, v = randomFloats(n).map { $0 * $0 }
+        let g = randomFloats(n)
+        let (alpha, b1c, b2c, eps): (Float, Float, Float, Float) = (1e-3, 0.1, 0.001, 1e-7)
+        var (we, me, ve) = (w, m, v)
+        for i in 0..<n {
+            me[i] += (g[i] - me[i]) * b1c
+            ve[i] += (g[i] * g[i] - ve[i]) * b2c
+            we[i] -= (me[i] * alpha) / (ve[i].squareRoot() + eps)
+        }
+        w.withUnsafeMutableBufferPointer { wp in m.withUnsafeMutableBufferPointer { mp in v.withUnsafeMutableBufferPointer { vp in
+            g.withUnsafeBufferPointer { gp in
+                Kernels.adamUpdate(weights: wp.baseAddress!, gradient: gp.baseAddress!, first: mp.baseAddress!,
+                                   second: vp.baseAddress!, count: n, alpha: alpha, b1c: b1c, b2c: b2c, eps: eps)
+            }
+        } } }
+        XCTAssertEqual(w, we, "weights (variant \(Kernels.variant))")
+        XCTAssertEqual(m, me)
+        XCTAssertEqual(v, ve)
+    }
+}
+
+/// Large batches split each timestep's rows across threads (`Parallel.rows` on the spinning helper pool);
+/// every row must come out as if it ran alone.
+final class ParallelStepTests: XCTestCase {
+    func testRowParallelLSTMStepsMatchOneSampleAtATime() throws {
+        LSTMKit.setRandomSeed(3)
+        let batch = 64, steps = 6, features = 5
+        let lstm = LSTM(units: 64, returnSequences: true)
+        XCTAssertGreaterThanOrEqual(batch * 4 * 64, Parallel.threshold, "the batch must take the parallel path")
+        let x = Tensor.randomUniform([batch, steps, features], low: -1, high: 1)
+        for _ in 0..<3 {   // repeated calls reuse the pool's helpers between jobs
+            let whole = try lstm.apply([x], training: true)
+            let dy = Tensor(repeating: 0.5, shape: whole.outputs[0].shape)
+            for p in lstm.parameters { p.zeroGrad() }
+            let dxWhole = try whole.pullback([dy])[0]!
+            let gradsWhole = lstm.parameters.map(\.grad)
+            var gradsRows = lstm.parameters.map { Tensor.zeros($0.value.shape) }
+            for b in 0..<batch {
+                let xb = try x[b..<(b + 1)]
+                let one = try lstm.apply([xb], training: true)
+                for p in lstm.parameters { p.zeroGrad() }
+                let dxb = try one.pullback([try dy[b..<(b + 1)]])[0]!
+                XCTAssertTrue(try one.outputs[0].isAlmostEqual(to: try whole.outputs[0][b..<(b + 1)], rtol: 1e-5, atol: 1e-6), "row \(b)")
+                XCTAssertTrue(try dxb.isAlmostEqual(to: try dxWhole[b..<(b + 1)], rtol: 1e-5, atol: 1e-6), "dx row \(b)")
+                for (i, p) in lstm.parameters.enumerated() { gradsRows[i] = try gradsRows[i] + p.grad }
+            }
+            for (whole, rows) in zip(gradsWhole, gradsRows) {
+                XCTAssertTrue(whole.isAlmostEqual(to: rows, rtol: 1e-4, atol: 1e-5), "weight gradients summed over rows")
+            }
+        }
+    }
+
+    func testHelperPoolRunsEveryChunkOncePerJob() {
+        var counts = [Int](repeating: 0, count: 4), expected = [Int](repeating: 0, count: 4)
+        for job in 0..<2_000 {
+            let chunks = 1 + job % 4   // growing chunk counts start helpers between jobs
+            let ran = counts.withUnsafeMutableBufferPointer { slots in
+                Kernels.parallelChunks(chunks) { slots[$0] += 1 }   // each chunk writes only its own slot
+            }
+            XCTAssertTrue(ran, "job \(job) was refused")
+            for c in 0..<chunks { expected[c] += 1 }
+        }
+        XCTAssertEqual(counts, expected)
+    }
+}
