@@ -1,8 +1,8 @@
 import XCTest
 @testable import LSTMKit
 
-/// The C kernels behind BLAS's small-batch path and Adam: checked against plain Double references on
-/// shapes with ragged edges (rows not a multiple of 8, columns not a multiple of 32 or 16).
+/// The products behind every layer (OpenBLAS sgemm, and sgemv row by row for a few rows) and the C Adam
+/// kernel: checked against plain Double references on shapes with ragged edges.
 final class KernelsTests: XCTestCase {
     private var generator = SeededGenerator(seed: 7)
 
@@ -10,7 +10,7 @@ final class KernelsTests: XCTestCase {
         (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
     }
 
-    /// Runs `BLAS.gemm` (which picks the AVX-512 kernels when available) against a Double product.
+    /// Runs `BLAS.gemm` (sgemm, or sgemv per row for a few rows) against a Double product.
     private func checkProduct(transB: Bool, m: Int, n: Int, k: Int, beta: Float, padB: Int = 5) {
         let lda = k + 3, ldb = (transB ? k : n) + padB, ldc = n + 2
         let a = randomFloats(m * lda), b = randomFloats((transB ? n : k) * ldb)
@@ -42,8 +42,7 @@ final class KernelsTests: XCTestCase {
                 }
             }
         }
-        // Weights whose row stride is a multiple of 256 floats are copied to a panel first, in chunks
-        // of 256 rows of W (k > 256 sums over several chunks).
+        // Unpadded weights with long rows (k above 256).
         for m in [9, 33] {
             for (n, k) in [(512, 300), (1024, 600), (256, 256)] {
                 for beta: Float in [0, 1] { checkProduct(transB: false, m: m, n: n, k: k, beta: beta, padB: 0) }

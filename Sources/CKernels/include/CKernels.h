@@ -19,20 +19,6 @@ void lk_sigmoid(float *p, long n);
 /// In place: p[i] = tanh(p[i]) over n floats (Cephes tanhf, ≤ 3 ulp).
 void lk_tanh(float *p, long n);
 
-/// Whether `lk_small_gemm` can run on this CPU (it needs AVX-512F); callers fall back to BLAS otherwise.
-int lk_small_gemm_available(void);
-
-/// Row-major C = A·W + beta·C with A (m, k), W (k, n), C (m, n) and row strides lda, ldw, ldc (made for
-/// a batch at one timestep, also faster than sgemm here for long ones). W is read in place, without sgemm's packing. C is not read when beta
-/// is 0. Does nothing unless `lk_small_gemm_available()`.
-void lk_small_gemm(long m, long n, long k, const float *a, long lda, const float *w, long ldw, float beta, float *c,
-                   long ldc);
-
-/// Row-major C = A·Wᵀ + beta·C with A (m, k), W (n, k), C (m, n), for small m (the input gradient of a
-/// timestep's product). C is not read when beta is 0. Does nothing unless `lk_small_gemm_available()`.
-void lk_small_gemm_nt(long m, long n, long k, const float *a, long lda, const float *w, long ldw, float beta, float *c,
-                      long ldc);
-
 /// One chunk of a parallel job: `fn(context, chunk)`.
 typedef void (*lk_chunk_fn)(void *context, long chunk);
 

@@ -15,9 +15,6 @@ enum BLAS {
     static let threadingThreshold = 1 << 21
     /// Products with at most this many rows go through sgemv row by row.
     static let smallRowCount = 8
-    /// `A·Bᵀ` products with at most this many rows go through `Kernels.smallGemmTransposedW` when the CPU
-    /// has AVX-512 (at 32 rows it is no faster than sgemm).
-    static let smallRowsTransposed = 16
 
     /// While above zero, every product runs on the calling thread: callers that split work across
     /// threads themselves (`Parallel.rows`) must not split again.
@@ -77,20 +74,6 @@ enum BLAS {
     private static func serialGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if !transA && !transB && alpha == 1 && n >= 16 && Kernels.hasSmallGemm {
-            // x·W products: the AVX-512 kernel reads the weights in place instead of packing them on every
-            // call. Measured here: 3x sgemv at 5 rows, 1.4–2x sgemm at a timestep's 32×1024×256, 1.2–1.3x
-            // sgemm for a whole sequence's 1600×1024×256 input product. Narrow outputs (n < 16, e.g.
-            // Dense(2)) waste most of its 32-lane panels, so they stay with BLAS.
-            Kernels.smallGemm(m: m, n: n, k: k, a: a, lda: lda, w: b, ldw: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
-        if !transA && transB && alpha == 1 && m <= smallRowsTransposed && Kernels.hasSmallGemm {
-            // The gradient through a timestep's product, dz·Wᵀ: dot products of W's rows with every batch
-            // row at once, W read once (2.3–2.9x the per-row sgemv here; no gain left at 32 rows).
-            Kernels.smallGemmTransposedW(m: m, n: n, k: k, a: a, lda: lda, w: b, ldw: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
         if m <= smallRowCount {
             // A few rows (a small batch at one timestep): one matrix-vector product per row skips
             // sgemm's packing of the weight matrix, which dominates at this size (1.3–2x faster here).

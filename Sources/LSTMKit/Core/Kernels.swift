@@ -3,7 +3,8 @@
 // pointers and scalars cross this boundary, so no LSTMKit type layout depends on the C module.
 @_implementationOnly import CKernels
 
-/// The elementwise hot loops (Adam's update, sigmoid, tanh) and a small-batch matrix product, in C.
+/// The elementwise hot loops (Adam's update, sigmoid, tanh) and the step thread pool, in C. Matrix
+/// products stay with OpenBLAS (`BLAS`).
 ///
 /// Swift builds for baseline x86-64 (8-lane SIMD = two SSE operations). `CKernels` compiles each loop
 /// for SSE, AVX2 and AVX-512 and picks the widest the CPU supports on first use. Every variant rounds
@@ -26,25 +27,6 @@ enum Kernels {
     /// In place `p[i] = tanh(p[i])` (Cephes tanhf, ≤ 3 ulp; agrees with libm to ~2e-7 relative).
     @inline(__always)
     static func tanh(_ p: UnsafeMutablePointer<Float>, count: Int) { lk_tanh(p, count) }
-
-    /// Whether `smallGemm` can run here (AVX-512F); otherwise callers use BLAS.
-    static let hasSmallGemm: Bool = lk_small_gemm_available() != 0
-
-    /// Row-major `C = A·W + beta·C` (A (m, k), W (k, n), C (m, n)) reading W in place, without sgemm's
-    /// packing. Only call when `hasSmallGemm`.
-    @inline(__always)
-    static func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int,
-                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        lk_small_gemm(m, n, k, a, lda, w, ldw, beta, c, ldc)
-    }
-
-    /// Row-major `C = A·Wᵀ + beta·C` (A (m, k), W (n, k), C (m, n)): a timestep's input gradient. Only
-    /// call when `hasSmallGemm`.
-    @inline(__always)
-    static func smallGemmTransposedW(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>,
-                                     ldw: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        lk_small_gemm_nt(m, n, k, a, lda, w, ldw, beta, c, ldc)
-    }
 
     /// Runs `body(0)` here and `body(1..<chunks)` on the spinning helper threads of `StepPool.c`; false
     /// (nothing run) when the pool is busy with another caller or `chunks` exceeds 4.
