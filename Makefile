@@ -26,9 +26,9 @@ system-packages:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
 
-$(VENV)/.installed: requirements.txt
+# The project's papermill translator is installed from tools/ (not editable): a change to it reinstalls.
+$(VENV)/.installed: requirements.txt tools/papermill_swift/pyproject.toml $(wildcard tools/papermill_swift/papermill_swift/*.py)
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements.txt
 	touch $@
 
