@@ -48,7 +48,8 @@ let package = Package(
             ],
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Helpers every test target shares: the tutorial models are built once here, not per target.
+        .target(name: "TestSupport", dependencies: ["LSTMKit"], path: "Tests/TestSupport"),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "TestSupport"]),
         .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel", "TestSupport"]),
         .testTarget(name: "SwiftCellsTests", dependencies: ["SwiftCells", "TestSupport"], exclude: ["Golden"]),

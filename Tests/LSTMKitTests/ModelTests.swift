@@ -1,5 +1,6 @@
 import XCTest
 @testable import LSTMKit
+import TestSupport
 
 /// Sequential and functional models: tutorial parameter counts, names, shapes, shared weights, errors.
 final class ModelTests: XCTestCase {
@@ -8,19 +9,8 @@ final class ModelTests: XCTestCase {
         LSTMKit.setRandomSeed(1)
     }
 
-    private func autoencoder() throws -> Sequential {
-        try Sequential([
-            LSTM(units: 128, activation: .relu, returnSequences: true, inputShape: [3, 2]),
-            LSTM(units: 64, activation: .relu),
-            RepeatVector(3),
-            LSTM(units: 64, activation: .relu, returnSequences: true),
-            LSTM(units: 128, activation: .relu, returnSequences: true),
-            TimeDistributed(Dense(units: 2)),
-        ])
-    }
-
     func testAutoencoderParamCountsNamesAndShapes() throws {
-        let m = try autoencoder()
+        let m = try TutorialModels.autoencoder()
         XCTAssertEqual(m.name, "sequential")
         XCTAssertEqual(m.layers.map(\.name), ["lstm", "lstm_1", "repeat_vector", "lstm_2", "lstm_3", "time_distributed"])
         XCTAssertEqual(m.layers.map { $0.countParams() }, [67_072, 49_408, 0, 33_024, 98_816, 258])
@@ -32,11 +22,11 @@ final class ModelTests: XCTestCase {
     }
 
     func testTimeDistributedTutorialModels() throws {
-        let oneToOne = try Sequential([LSTM(units: 5, inputShape: [1, 1]), Dense(units: 1)])
+        let oneToOne = try TutorialModels.oneToOne()
         XCTAssertEqual(oneToOne.layers.map { $0.countParams() }, [140, 6])
-        let manyToOne = try Sequential([LSTM(units: 5, inputShape: [5, 1]), Dense(units: 5)])
+        let manyToOne = try TutorialModels.manyToOne()
         XCTAssertEqual(manyToOne.layers.map { $0.countParams() }, [140, 30])
-        let manyToMany = try Sequential([LSTM(units: 5, returnSequences: true, inputShape: [5, 1]), TimeDistributed(Dense(units: 1))])
+        let manyToMany = try TutorialModels.manyToMany()
         XCTAssertEqual(manyToMany.layers.map { $0.countParams() }, [140, 6])
         XCTAssertEqual(try manyToMany(Tensor.randomUniform([1, 5, 1])).shape, [1, 5, 1])
     }
@@ -79,7 +69,7 @@ final class ModelTests: XCTestCase {
 
     /// The tutorial idiom: `Model(inputs: model.inputs, outputs: model.layers[1].output)`.
     func testEncoderCutFromTrainedSequentialWithLayerOutput() throws {
-        let model = try autoencoder()
+        let model = try TutorialModels.autoencoder()
         let encoder = try Model(inputs: model.inputs, outputs: model.layers[1].output)
         XCTAssertEqual(encoder.outputShapes, [[nil, 64]])
         XCTAssertEqual(encoder.countParams(), 67_072 + 49_408)
@@ -95,7 +85,7 @@ final class ModelTests: XCTestCase {
         weak var weakLayer: Layer?
         weak var weakModel: Model?
         func scope() throws {
-            let m = try autoencoder()
+            let m = try TutorialModels.autoencoder()
             _ = try m(Tensor.randomUniform([1, 3, 2]))
             weakLayer = m.layers[2]
             weakModel = m

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LSTMKit
+import TestSupport
 
 /// `summary()` text must equal Keras 3's, character for character (tools/fixtures_summary.py).
 final class SummaryTests: XCTestCase {
@@ -30,34 +31,18 @@ final class SummaryTests: XCTestCase {
 
     override func setUp() { LSTMKit.clearSession() }
 
-    func autoencoder() throws -> Sequential {
-        try Sequential([
-            Input(shape: [3, 2]),
-            LSTM(units: 128, activation: .relu, returnSequences: true),
-            LSTM(units: 64, activation: .relu, returnSequences: false),
-            RepeatVector(3),
-            LSTM(units: 64, activation: .relu, returnSequences: true),
-            LSTM(units: 128, activation: .relu, returnSequences: true),
-            TimeDistributed(Dense(units: 2)),
-        ])
-    }
-
     func testAutoencoderSummaryMatchesKeras() throws {
-        let model = try autoencoder()
+        let model = try TutorialModels.autoencoder()
         XCTAssertEqual(model.countParams(), 248_578)
         assertSameText(model.summaryText(), try expected("autoencoder").text, "autoencoder")
     }
 
     func testTimeDistributedTutorialSummariesMatchKeras() throws {
-        LSTMKit.clearSession()
-        let oneToOne = try Sequential([Input(shape: [1, 1]), LSTM(units: 5), Dense(units: 1)])
+        let oneToOne = try TutorialModels.oneToOne()
         assertSameText(oneToOne.summaryText(), try expected("one_to_one").text, "one-to-one (140 + 6)")
-        LSTMKit.clearSession()
-        let manyToOne = try Sequential([Input(shape: [5, 1]), LSTM(units: 5), Dense(units: 5)])
+        let manyToOne = try TutorialModels.manyToOne()
         assertSameText(manyToOne.summaryText(), try expected("many_to_one").text, "many-to-one (140 + 30)")
-        LSTMKit.clearSession()
-        let manyToMany = try Sequential([Input(shape: [5, 1]), LSTM(units: 5, returnSequences: true),
-                                         TimeDistributed(Dense(units: 1))])
+        let manyToMany = try TutorialModels.manyToMany()
         assertSameText(manyToMany.summaryText(), try expected("many_to_many").text, "many-to-many (140 + 6)")
         XCTAssertEqual([oneToOne, manyToOne, manyToMany].map { $0.countParams() }, [146, 170, 146])
     }
@@ -101,7 +86,7 @@ final class SummaryTests: XCTestCase {
     func testOtherLineLengthsMatchKeras() throws {
         for width in [60, 100, 120] {
             LSTMKit.clearSession()
-            assertSameText(try autoencoder().summaryText(lineLength: width), try expected("autoencoder_width\(width)").text,
+            assertSameText(try TutorialModels.autoencoder().summaryText(lineLength: width), try expected("autoencoder_width\(width)").text,
                            "autoencoder at \(width) columns")
             LSTMKit.clearSession()
             let encoderIn = Input(shape: [5, 2])
@@ -120,7 +105,7 @@ final class SummaryTests: XCTestCase {
     }
 
     func testTableDataForDisplays() throws {
-        let table = try autoencoder().summaryTable()
+        let table = try TutorialModels.autoencoder().summaryTable()
         XCTAssertEqual(table.rows.map(\.name), ["lstm", "lstm_1", "repeat_vector", "lstm_2", "lstm_3", "time_distributed"])
         XCTAssertEqual(table.rows.map(\.params), [67_072, 49_408, 0, 33_024, 98_816, 258])
         XCTAssertEqual(table.rows[0].outputShape, "(None, 3, 128)")

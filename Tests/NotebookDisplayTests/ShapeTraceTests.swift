@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import LSTMKit
 import NotebookDisplay
+import TestSupport
 
 final class ShapeTraceTests: XCTestCase {
     func testAutoencoderDataFlowAndEncodedVector() throws {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import LSTMKit
 import NotebookDisplay
+import TestSupport
 
 final class TrainingDisplayTests: XCTestCase {
     static func history(epochs: Int, validation: Bool = true) -> History {

@@ -7,98 +7,65 @@ import subprocess
 
 import pytest
 
-from conftest import KERNEL_NAME, execute_and_collect, start_kernel_manager, stop_kernel_manager
+from conftest import KERNEL_NAME, execute_and_collect
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def test_shutdown_request_on_control_replies_then_exits_by_itself(jupyter_env):
-    km = start_kernel_manager()
-    try:
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        process = km.provisioner.process
-        msg = kc.session.msg("shutdown_request", content={"restart": False})
-        kc.control_channel.send(msg)
-        reply = kc.control_channel.get_msg(timeout=10)
-        assert reply["msg_type"] == "shutdown_reply"
-        assert reply["content"] == {"status": "ok", "restart": False}
-        # No signal from us: the kernel must leave on its own, cleanly.
-        assert process.wait(timeout=10) == 0
-        kc.stop_channels()
-    finally:
-        stop_kernel_manager(km)
+def test_shutdown_request_on_control_replies_then_exits_by_itself(kernel_manager, kernel_client):
+    km, kc = kernel_manager, kernel_client
+    process = km.provisioner.process
+    msg = kc.session.msg("shutdown_request", content={"restart": False})
+    kc.control_channel.send(msg)
+    reply = kc.control_channel.get_msg(timeout=10)
+    assert reply["msg_type"] == "shutdown_reply"
+    assert reply["content"] == {"status": "ok", "restart": False}
+    # No signal from us: the kernel must leave on its own, cleanly.
+    assert process.wait(timeout=10) == 0
 
 
-def test_shutdown_on_shell_channel_also_exits(jupyter_env):
-    km = start_kernel_manager()
-    try:
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        process = km.provisioner.process
-        # Older clients send shutdown_request on shell (jupyter_client 8 uses control).
-        msg = kc.session.msg("shutdown_request", content={"restart": False})
-        kc.shell_channel.send(msg)
-        reply = kc.get_shell_msg(timeout=10)
-        assert reply["msg_type"] == "shutdown_reply"
-        assert process.wait(timeout=10) == 0
-        kc.stop_channels()
-    finally:
-        stop_kernel_manager(km)
+def test_shutdown_on_shell_channel_also_exits(kernel_manager, kernel_client):
+    km, kc = kernel_manager, kernel_client
+    process = km.provisioner.process
+    # Older clients send shutdown_request on shell (jupyter_client 8 uses control).
+    msg = kc.session.msg("shutdown_request", content={"restart": False})
+    kc.shell_channel.send(msg)
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["msg_type"] == "shutdown_reply"
+    assert process.wait(timeout=10) == 0
 
 
-def test_kernel_manager_shutdown_is_graceful(jupyter_env):
-    km = start_kernel_manager()
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
+def test_kernel_manager_shutdown_is_graceful(kernel_manager, kernel_client):
+    km = kernel_manager
     process = km.provisioner.process
     km.shutdown_kernel(now=False)
     # jupyter_client would SIGTERM/SIGKILL a kernel that lingers: exit status 0 proves it did not.
     assert process.returncode == 0
     assert not km.is_alive()
-    kc.stop_channels()
 
 
-def test_restart_starts_a_new_process_and_history_survives(jupyter_env):
-    km = start_kernel_manager()
-    try:
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        execute_and_collect(kc, "let beforeRestart = 1")
-        old_pid = km.provisioner.process.pid
-        old_session = kc.history(hist_access_type="tail", n=1, reply=True, timeout=10)["content"]["history"][-1][0]
-        km.restart_kernel(now=False)
-        assert km.provisioner.process.pid != old_pid
-        kc.wait_for_ready(timeout=60)
-        assert kc.kernel_info(reply=True, timeout=10)["content"]["status"] == "ok"
-        history = kc.history(hist_access_type="search", pattern="let beforeRestart*", reply=True,
-                             timeout=10)["content"]["history"]
-        assert [(e[0], e[2]) for e in history][-1] == (old_session, "let beforeRestart = 1")
-        execute_and_collect(kc, "let afterRestart = 2")
-        newest = kc.history(hist_access_type="tail", n=1, reply=True, timeout=10)["content"]["history"][-1]
-        assert newest[0] == old_session + 1 and newest[1] == 1
-        kc.stop_channels()
-    finally:
-        stop_kernel_manager(km)
+def test_restart_starts_a_new_process_and_history_survives(kernel_manager, kernel_client):
+    km, kc = kernel_manager, kernel_client
+    execute_and_collect(kc, "let beforeRestart = 1")
+    old_pid = km.provisioner.process.pid
+    old_session = kc.history(hist_access_type="tail", n=1, reply=True, timeout=10)["content"]["history"][-1][0]
+    km.restart_kernel(now=False)
+    assert km.provisioner.process.pid != old_pid
+    kc.wait_for_ready(timeout=60)
+    assert kc.kernel_info(reply=True, timeout=10)["content"]["status"] == "ok"
+    history = kc.history(hist_access_type="search", pattern="let beforeRestart*", reply=True,
+                         timeout=10)["content"]["history"]
+    assert [(e[0], e[2]) for e in history][-1] == (old_session, "let beforeRestart = 1")
+    execute_and_collect(kc, "let afterRestart = 2")
+    newest = kc.history(hist_access_type="tail", n=1, reply=True, timeout=10)["content"]["history"][-1]
+    assert newest[0] == old_session + 1 and newest[1] == 1
 
 
-def test_sigterm_stops_the_kernel_cleanly(jupyter_env):
+def test_sigterm_stops_the_kernel_cleanly(kernel_manager, kernel_client):
     """jupyter_client falls back to SIGTERM; the kernel then stops its interpreter and exits 0."""
-    km = start_kernel_manager()
-    try:
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        process = km.provisioner.process
-        process.terminate()
-        assert process.wait(timeout=10) == 0
-        kc.stop_channels()
-    finally:
-        stop_kernel_manager(km)
+    process = kernel_manager.provisioner.process
+    process.terminate()
+    assert process.wait(timeout=10) == 0
 
 
 def png_size(path):

@@ -77,15 +77,7 @@ struct SyntheticDocument: Equatable, Sendable {
         var character = 0
         var previous: Unicode.Scalar?
         for scalar in code.unicodeScalars.prefix(max(0, offset)) {
-            if scalar == "\n" {
-                if previous != "\r" { line += 1 }
-                character = 0
-            } else if scalar == "\r" {
-                line += 1
-                character = 0
-            } else {
-                character += scalar.utf16.count
-            }
+            Self.advance(&line, &character, past: scalar, after: previous)
             previous = scalar
         }
         return LSPPosition(line: preludeLineCount + line, character: character)
@@ -109,19 +101,23 @@ struct SyntheticDocument: Equatable, Sendable {
             }
             let isBreak = scalar == "\r" || scalar == "\n"
             if line == targetLine && (isBreak || character >= position.character) { return offset }
-            if scalar == "\n" {
-                line += 1
-                character = 0
-            } else if scalar == "\r" {
-                line += 1
-                character = 0
-            } else {
-                character += scalar.utf16.count
-            }
+            Self.advance(&line, &character, past: scalar, after: previous)
             previous = scalar
             offset += 1
         }
         return line == targetLine ? offset : nil
+    }
+
+    /// Moves a (line, character) position past `scalar`. `\r`, `\n` and `\r\n` each end one line (so a
+    /// `\n` right after `\r` moves nothing), and characters count UTF-16 code units, as LSP positions do.
+    private static func advance(_ line: inout Int, _ character: inout Int, past scalar: Unicode.Scalar,
+                                after previous: Unicode.Scalar?) {
+        if scalar == "\r" || scalar == "\n" {
+            if !(scalar == "\n" && previous == "\r") { line += 1 }
+            character = 0
+        } else {
+            character += scalar.utf16.count
+        }
     }
 
     private static func lineBreakCount(_ scalars: String.UnicodeScalarView) -> Int {

@@ -1,10 +1,12 @@
 import LSTMKit
 
-/// The models of the tutorials, built the same way the notebooks build them.
-enum TutorialModels {
+/// The models of the tutorials, built the same way the notebooks build them. Each builder starts a
+/// fresh session seeded with 7, so layer names ("lstm", "lstm_1", …) and initial weights are those of a
+/// notebook run from the top, whichever test calls it.
+public enum TutorialModels {
     /// The LSTM autoencoder: 3x2 → LSTM 128 relu seq → LSTM 64 relu → RepeatVector 3 → LSTM 64 relu seq
     /// → LSTM 128 relu seq → TimeDistributed(Dense 2); 248,578 parameters.
-    static func autoencoder() throws -> Sequential {
+    public static func autoencoder() throws -> Sequential {
         LSTMKit.clearSession()
         LSTMKit.setRandomSeed(7)
         return try Sequential([
@@ -17,8 +19,30 @@ enum TutorialModels {
         ])
     }
 
+    /// The TimeDistributed tutorial's one-to-one model: 1 step of 1 feature → LSTM 5 → Dense 1; 146 parameters.
+    public static func oneToOne() throws -> Sequential {
+        LSTMKit.clearSession()
+        LSTMKit.setRandomSeed(7)
+        return try Sequential([LSTM(units: 5, inputShape: [1, 1]), Dense(units: 1)])
+    }
+
+    /// The TimeDistributed tutorial's many-to-one model: 5 steps of 1 feature → LSTM 5 → Dense 5; 170 parameters.
+    public static func manyToOne() throws -> Sequential {
+        LSTMKit.clearSession()
+        LSTMKit.setRandomSeed(7)
+        return try Sequential([LSTM(units: 5, inputShape: [5, 1]), Dense(units: 5)])
+    }
+
+    /// The TimeDistributed tutorial's many-to-many model: 5 steps of 1 feature → LSTM 5 seq →
+    /// TimeDistributed(Dense 1); 146 parameters.
+    public static func manyToMany() throws -> Sequential {
+        LSTMKit.clearSession()
+        LSTMKit.setRandomSeed(7)
+        return try Sequential([LSTM(units: 5, returnSequences: true, inputShape: [5, 1]), TimeDistributed(Dense(units: 1))])
+    }
+
     /// An encoder-decoder: the encoder LSTM's final states start the decoder LSTM (functional API).
-    static func encoderDecoder() throws -> Model {
+    public static func encoderDecoder() throws -> Model {
         LSTMKit.clearSession()
         LSTMKit.setRandomSeed(7)
         let encoderInputs = Input(shape: [nil, 1], name: "encoder_inputs")
@@ -31,7 +55,7 @@ enum TutorialModels {
     }
 
     /// The autoencoder tutorial's 5 samples of 3 steps of (x, x³), x = 0.1 … 0.7.
-    static func temporalizedSeries() throws -> Tensor {
+    public static func temporalizedSeries() throws -> Tensor {
         var samples: [[[Float]]] = []
         for s in 0..<5 {
             var steps: [[Float]] = []
