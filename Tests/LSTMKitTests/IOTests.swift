@@ -132,4 +132,124 @@ final class IOTests: XCTestCase {
         XCTAssertEqual(loaded.summaryText(), model.summaryText())
         XCTAssertNil(loaded.optimizer, "an uncompiled model loads uncompiled")
     }
+
+    // MARK: Optimizer state
+
+    /// An LSTM regressor trained `epochs` epochs (no shuffling) with `optimizer`, and its data.
+    private func trainedRegressor(_ optimizer: Optimizer, epochs: Int = 2) throws -> (Model, Tensor, Tensor) {
+        LSTMKit.setRandomSeed(11)
+        let model = try Sequential([Input(shape: [4, 3]), LSTM(units: 5, name: "lstm"), Dense(units: 2, name: "dense")])
+        model.compile(optimizer: optimizer, loss: .mse)
+        let x = Tensor.randomUniform([10, 4, 3]), y = Tensor.randomUniform([10, 2])
+        if epochs > 0 { try model.fit(x, y, epochs: epochs, batchSize: 4, verbose: 0, shuffle: false) }
+        return (model, x, y)
+    }
+
+    /// Saving, loading and fitting on gives the same weights and losses, bit for bit, as fitting on.
+    private func assertResumesExactly(_ optimizer: Optimizer, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (model, x, y) = try trainedRegressor(optimizer)
+        let url = directory.appendingPathComponent(optimizer.className)
+        try model.save(to: url)
+        let loaded = try Model.load(from: url)
+        XCTAssertEqual(loaded.optimizer?.iterations, 6, "2 epochs of 3 batches", file: file, line: line)
+        XCTAssertEqual(loaded.summaryText(), model.summaryText(), "same Optimizer params line", file: file, line: line)
+        XCTAssertTrue(model.summaryText().contains("Optimizer params"), file: file, line: line)
+        let original = try model.fit(x, y, epochs: 3, batchSize: 4, verbose: 0, shuffle: false)
+        let resumed = try loaded.fit(x, y, epochs: 3, batchSize: 4, verbose: 0, shuffle: false)
+        XCTAssertEqual(resumed["loss"], original["loss"], "losses after resuming", file: file, line: line)
+        XCTAssertEqual(loaded.getWeights(), model.getWeights(), "weights after resuming", file: file, line: line)
+        XCTAssertEqual(loaded.optimizer?.iterations, 15, file: file, line: line)
+    }
+
+    func testAdamResumesExactlyAfterSaveAndLoad() throws {
+        try assertResumesExactly(Adam(learningRate: 0.01))
+    }
+
+    func testSGDWithMomentumResumesExactlyAfterSaveAndLoad() throws {
+        try assertResumesExactly(SGD(learningRate: 0.1, momentum: 0.9, nesterov: true))
+    }
+
+    func testRMSpropResumesExactlyAfterSaveAndLoad() throws {
+        try assertResumesExactly(RMSprop(learningRate: 0.01, momentum: 0.5, centered: true))
+    }
+
+    /// With shuffling, the same seed before each continuation gives the same batches, so the same result;
+    /// a fresh optimizer (the old behaviour) would not.
+    func testResumingWithShuffleAndTheSameSeedIsExactAndNeedsTheSavedState() throws {
+        let (model, x, y) = try trainedRegressor(Adam(learningRate: 0.01))
+        let url = directory.appendingPathComponent("shuffled")
+        try model.save(to: url)
+        let loaded = try Model.load(from: url), fresh = try Model.load(from: url)
+        fresh.optimizer?.reset()
+        LSTMKit.setRandomSeed(21)
+        try model.fit(x, y, epochs: 2, batchSize: 4, verbose: 0)
+        LSTMKit.setRandomSeed(21)
+        try loaded.fit(x, y, epochs: 2, batchSize: 4, verbose: 0)
+        LSTMKit.setRandomSeed(21)
+        try fresh.fit(x, y, epochs: 2, batchSize: 4, verbose: 0)
+        XCTAssertEqual(loaded.getWeights(), model.getWeights())
+        XCTAssertNotEqual(fresh.getWeights(), model.getWeights(), "the saved state matters")
+    }
+
+    func testOptimizerStateIsStoredUnderNamespacedKeys() throws {
+        let (model, _, _) = try trainedRegressor(Adam())
+        let url = directory.appendingPathComponent("keys")
+        try model.save(to: url)
+        let (tensors, metadata) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+        XCTAssertEqual(metadata["optimizer/iterations"], "6")
+        let weights = ["lstm/kernel", "lstm/recurrent_kernel", "lstm/bias", "dense/kernel", "dense/bias"]
+        XCTAssertEqual(Set(tensors.keys), Set(weights + weights.flatMap { ["optimizer/adam/m/\($0)", "optimizer/adam/v/\($0)"] }))
+        XCTAssertEqual(tensors["optimizer/adam/v/lstm/kernel"]?.shape, tensors["lstm/kernel"]?.shape)
+    }
+
+    func testOptimizerStateThatDoesNotFitTheArchitectureThrows() throws {
+        let (model, _, _) = try trainedRegressor(Adam())
+        let url = directory.appendingPathComponent("mismatch")
+        try model.save(to: url)
+        let file = url.appendingPathComponent("model.safetensors")
+        let (tensors, metadata) = try SafeTensors.read(from: file)
+
+        var missing = tensors
+        missing["optimizer/adam/v/dense/bias"] = nil
+        try SafeTensors.write(missing, to: file, metadata: metadata)
+        XCTAssertThrowsError(try Model.load(from: url)) { error in
+            XCTAssertEqual((error as? LSTMKitError)?.message,
+                           "\(url.path): optimizer state does not match the architecture and the Adam optimizer: expected 10 arrays ('optimizer/adam/m/dense/bias', 'optimizer/adam/m/dense/kernel', 'optimizer/adam/m/lstm/bias', … 7 more), given 9 ('optimizer/adam/m/dense/bias', 'optimizer/adam/m/dense/kernel', 'optimizer/adam/m/lstm/bias', … 6 more); missing 'optimizer/adam/v/dense/bias'")
+        }
+
+        var reshaped = tensors
+        reshaped["optimizer/adam/m/dense/kernel"] = Tensor.zeros([2, 5])
+        try SafeTensors.write(reshaped, to: file, metadata: metadata)
+        XCTAssertThrowsError(try Model.load(from: url)) { error in
+            XCTAssertEqual((error as? LSTMKitError)?.message,
+                           "\(url.path): optimizer array 'optimizer/adam/m/dense/kernel' expects shape (5, 2), given (2, 5)")
+        }
+
+        var stray = tensors
+        stray["optimizer/sgd/momentum/dense/bias"] = Tensor.zeros([2])
+        try SafeTensors.write(stray, to: file, metadata: metadata)
+        XCTAssertThrowsError(try Model.load(from: url)) { error in
+            XCTAssertTrue((error as? LSTMKitError)?.message.hasSuffix("; unexpected 'optimizer/sgd/momentum/dense/bias'") == true, "\(error)")
+        }
+    }
+
+    /// A model saved right after compile (no optimizer state, as every save before this format had) loads
+    /// with a fresh optimizer and trains exactly like the original.
+    func testModelSavedBeforeTrainingLoadsWithAFreshOptimizer() throws {
+        let (model, x, y) = try trainedRegressor(RMSprop(momentum: 0.5), epochs: 0)
+        let url = directory.appendingPathComponent("untrained")
+        try model.save(to: url)
+        let (tensors, metadata) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+        XCTAssertFalse(tensors.keys.contains { $0.hasPrefix("optimizer/") })
+        XCTAssertNil(metadata["optimizer/iterations"])
+        let loaded = try Model.load(from: url)
+        XCTAssertEqual(loaded.optimizer?.iterations, 0)
+        XCTAssertEqual(loaded.optimizer?.isBuilt, false)
+        XCTAssertEqual(loaded.summaryText(), model.summaryText())
+        XCTAssertFalse(loaded.summaryText().contains("Optimizer params"))
+        let original = try model.fit(x, y, epochs: 2, batchSize: 4, verbose: 0, shuffle: false)
+        let resumed = try loaded.fit(x, y, epochs: 2, batchSize: 4, verbose: 0, shuffle: false)
+        XCTAssertEqual(resumed["loss"], original["loss"])
+        XCTAssertEqual(loaded.getWeights(), model.getWeights())
+    }
 }

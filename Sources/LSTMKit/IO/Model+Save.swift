@@ -3,7 +3,9 @@ import Foundation
 extension Model {
     /// Saves the model as a directory holding `model.json` (architecture, graph, compile settings) and
     /// `model.safetensors` (every weight as F32, keyed `layer/weight`, readable by the Python
-    /// `safetensors` package). `Model.load(from:)` restores it exactly. Optimizer state is not saved.
+    /// `safetensors` package), plus the optimizer's state once it has stepped (`optimizer/…` keys, see
+    /// `Optimizer+State.swift`). `Model.load(from:)` restores both exactly, so training resumes as if
+    /// it had not stopped.
     public func save(to url: URL) throws {
         let params = parameters
         guard !params.isEmpty || !layers.isEmpty else {
@@ -17,6 +19,12 @@ extension Model {
             while tensors[key] != nil { key = "\(p.path)_\(k)"; k += 1 }  // wrapped layers may share a path
             keys.append(key)
             tensors[key] = p.value
+        }
+        var metadata = ["format": "lstmkit", "model": name]
+        if let c = compiled {
+            let state = try c.optimizer.savedState(for: Self.keyed(trainableParameters, parameters: params, keys: keys))
+            tensors.merge(state.tensors) { weight, _ in weight }
+            metadata.merge(state.metadata) { kept, _ in kept }
         }
         var saved = SavedModel(format: SavedModel.formatName, version: SavedModel.currentVersion, className: className,
                                name: name, inputShape: nil, layers: layers.map(\.config), nodes: nil, inputs: nil,
@@ -44,8 +52,14 @@ extension Model {
         } catch {
             throw LSTMKitError.io("could not save model '\(name)' to \(url.path): \(error.localizedDescription)")
         }
-        try SafeTensors.write(tensors, to: url.appendingPathComponent("model.safetensors"),
-                              metadata: ["format": "lstmkit", "model": name])
+        try SafeTensors.write(tensors, to: url.appendingPathComponent("model.safetensors"), metadata: metadata)
+    }
+
+    /// `trainable` paired with the safetensors key of each (its position in `parameters` picks the key).
+    private static func keyed(_ trainable: [Parameter], parameters: [Parameter], keys: [String]) -> [(parameter: Parameter, key: String)] {
+        var keyOf: [ObjectIdentifier: String] = [:]
+        for (p, key) in zip(parameters, keys) where keyOf[ObjectIdentifier(p)] == nil { keyOf[ObjectIdentifier(p)] = key }
+        return trainable.compactMap { p in keyOf[ObjectIdentifier(p)].map { (p, $0) } }
     }
 
     /// Layer calls in execution order, and for each node its (layer, call index) reference.
@@ -67,7 +81,8 @@ extension Model {
     }
 
     /// Loads a model saved with `save(to:)`: same architecture, layer names and weights (bit for bit),
-    /// compiled again with the saved settings (a fresh optimizer).
+    /// compiled again with the saved settings, the optimizer carrying its saved state (fresh if the
+    /// model was saved before any update). Throws when that state does not fit the architecture.
     public static func load(from url: URL) throws -> Model {
         let saved: SavedModel
         do {
@@ -89,7 +104,7 @@ extension Model {
         } else {
             model = try rebuildGraph(saved, layers: layers)
         }
-        let (tensors, _) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+        let (tensors, metadata) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
         let params = model.parameters
         guard params.count == saved.weights.count else {
             throw LSTMKitError.io("\(url.path): the architecture has \(params.count) weight arrays, the file lists \(saved.weights.count)")
@@ -104,8 +119,15 @@ extension Model {
             p.value = t
         }
         if let c = saved.compile {
-            model.compile(optimizer: try Optimizer.make(className: c.optimizer, config: c.optimizerConfig),
-                          loss: try Loss(name: c.loss), metrics: try c.metrics.map { try Metric(name: $0) })
+            let optimizer = try Optimizer.make(className: c.optimizer, config: c.optimizerConfig)
+            // A layer named "optimizer" must not pass its weights off as optimizer state.
+            let weightKeys = Set(saved.weights)
+            let nonWeights = tensors.filter { !weightKeys.contains($0.key) }
+            try optimizer.restoreState(for: keyed(model.trainableParameters, parameters: params, keys: saved.weights),
+                                       tensors: nonWeights, metadata: metadata, source: url.path)
+            model.compile(optimizer: optimizer, loss: try Loss(name: c.loss), metrics: try c.metrics.map { try Metric(name: $0) })
+        } else if let stray = tensors.keys.sorted().first(where: { $0.hasPrefix(Optimizer.stateKeyPrefix) && !saved.weights.contains($0) }) {
+            throw LSTMKitError.io("\(url.path): model.json has no compile settings, so expected no optimizer state, given '\(stray)'")
         }
         return model
     }

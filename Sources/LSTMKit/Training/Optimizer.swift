@@ -13,7 +13,7 @@ public class Optimizer {
     /// Slots per parameter, keyed by the parameter's identity.
     var slots: [ObjectIdentifier: [[Float]]] = [:]
     /// Parameters the optimizer was built for, in order (for the summary's byte count).
-    private(set) var builtFor: [Parameter] = []
+    var builtFor: [Parameter] = []
 
     init(learningRate: Float) { self.learningRate = learningRate }
 
@@ -21,7 +21,11 @@ public class Optimizer {
     public var className: String { preconditionFailure("internal: \(type(of: self)) must override className") }
 
     /// How many slot arrays (each the size of its parameter) this optimizer keeps per parameter.
-    var slotsPerParameter: Int { 0 }
+    var slotsPerParameter: Int { slotNames.count }
+
+    /// Names of the slot arrays in the order `apply` keeps them; they name the saved state
+    /// (`optimizer/adam/m/<weight>`).
+    var slotNames: [String] { [] }
 
     /// Arguments in Keras's names, for saving and display.
     public var config: [String: Double] { ["learning_rate": Double(learningRate)] }
@@ -115,7 +119,7 @@ public final class Adam: Optimizer {
     }
 
     public override var className: String { "Adam" }
-    override var slotsPerParameter: Int { 2 }
+    override var slotNames: [String] { ["m", "v"] }
     public override var config: [String: Double] {
         ["learning_rate": Double(learningRate), "beta_1": Double(beta1), "beta_2": Double(beta2), "epsilon": Double(epsilon)]
     }
@@ -154,7 +158,7 @@ public final class SGD: Optimizer {
     }
 
     public override var className: String { "SGD" }
-    override var slotsPerParameter: Int { momentum != 0 ? 1 : 0 }
+    override var slotNames: [String] { momentum != 0 ? ["momentum"] : [] }
     public override var config: [String: Double] {
         ["learning_rate": Double(learningRate), "momentum": Double(momentum), "nesterov": nesterov ? 1 : 0]
     }
@@ -198,7 +202,7 @@ public final class RMSprop: Optimizer {
     }
 
     public override var className: String { "RMSprop" }
-    override var slotsPerParameter: Int { 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0) }
+    override var slotNames: [String] { ["velocity"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["average_gradient"] : []) }
     public override var config: [String: Double] {
         ["learning_rate": Double(learningRate), "rho": Double(rho), "momentum": Double(momentum),
          "epsilon": Double(epsilon), "centered": centered ? 1 : 0]
