@@ -50,7 +50,7 @@ func stacked(samples: Int, epochs: Int) throws {
     _ = try model.predict(x, batchSize: 64, verbose: 0)
     let predict = now() - start
     emit(["framework": "lstmkit", "workload": "stacked", "samples": samples, "epochs": epochs,
-          "train_seconds": train, "predict_seconds": predict])
+          "train_seconds": train, "predict_seconds": predict, "blas_core": LSTMKit.blasCore])
 }
 
 extension Tensor {

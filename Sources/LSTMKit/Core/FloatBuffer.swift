@@ -87,6 +87,11 @@ enum BufferPool {
 extension LSTMKit {
     /// Releases the scratch memory LSTMKit keeps for reuse between training steps (at most 64 MB).
     public static func releaseCachedMemory() { BufferPool.drain() }
+
+    /// The OpenBLAS kernel set that matrix products use (for example "SkylakeX"), with a note in
+    /// parentheses when LSTMKit replaced OpenBLAS's own choice, which falls back to its SSE3
+    /// ("Prescott") kernels on CPU models newer than the library, or when `OPENBLAS_CORETYPE` chose it.
+    public static var blasCore: String { BLAS.coreName }
 }
 
 extension Parameter {

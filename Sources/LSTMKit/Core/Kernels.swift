@@ -43,4 +43,10 @@ enum Kernels {
 
     /// Which compiled variant runs on this machine: `avx512`, `avx2` or `baseline`.
     static var variant: String { String(cString: lk_kernel_variant()) }
+
+    /// Lets OpenBLAS use kernels that match the CPU (see OpenBLASCore.c); `anchor` is any OpenBLAS
+    /// function's address. Returns the kernel set in use, with a note when it was changed.
+    static func fixOpenBLASCore(_ anchor: UnsafeRawPointer) -> String {
+        String(cString: lk_openblas_fix_core(anchor))
+    }
 }
