@@ -72,6 +72,60 @@ INLINE void tanh_body(float *restrict p, long n) {
     }
 }
 
+
+// One row of an LSTM step (sigmoid gates, `act` = tanh or relu), units k < w. z holds the row's
+// pre-activations [i f g o], w each, and keeps the gate values for the backward pass.
+INLINE float lstm_act(float x, int relu) {
+    if (relu) return 0.0f >= x ? 0.0f : x;   // Swift.max(x, 0)
+    float one = x;
+    tanh_body(&one, 1);
+    return one;
+}
+
+INLINE void lstm_forward_body(float *restrict z, float *restrict c, float *restrict tc, float *restrict h,
+                              float *restrict out, long w, int relu) {
+    sigmoid_body(z, 2 * w);
+    if (relu) {
+        for (long k = 0; k < w; k++) z[2 * w + k] = 0.0f >= z[2 * w + k] ? 0.0f : z[2 * w + k];
+    } else {
+        tanh_body(z + 2 * w, w);
+    }
+    sigmoid_body(z + 3 * w, w);
+    for (long k = 0; k < w; k++) {
+        float cn = z[w + k] * c[k] + z[k] * z[2 * w + k];
+        c[k] = cn;
+        float t = lstm_act(cn, relu);
+        tc[k] = t;
+        float hk = z[3 * w + k] * t;
+        h[k] = hk;
+        out[k] = hk;
+    }
+}
+
+INLINE void lstm_backward_body(const float *restrict z, const float *restrict tc, const float *restrict cprev,
+                               const float *restrict dout, float *restrict dh, float *restrict carry,
+                               float *restrict dc, float *restrict dz, long w, int relu) {
+    if (dout) {
+        for (long k = 0; k < w; k++) carry[k] = carry[k] + dout[k];
+    }
+    for (long k = 0; k < w; k++) {
+        float dhk = dh[k] + carry[k];
+        dh[k] = dhk;
+        carry[k] = 0.0f;
+        float i = z[k], f = z[w + k], g = z[2 * w + k], o = z[3 * w + k], t = tc[k];
+        float dzo = dhk * t;
+        float dt = dhk * o;
+        dt = relu ? (t <= 0.0f ? 0.0f : dt) : dt * (1.0f - t * t);
+        float dck = dc[k] + dt;
+        float dzi = dck * g, dzf = dck * cprev[k], dzg = dck * i;
+        dc[k] = dck * f;
+        dz[k] = dzi * (i * (1.0f - i));
+        dz[w + k] = dzf * (f * (1.0f - f));
+        dz[2 * w + k] = relu ? (g <= 0.0f ? 0.0f : dzg) : dzg * (1.0f - g * g);
+        dz[3 * w + k] = dzo * (o * (1.0f - o));
+    }
+}
+
 // MARK: - Variants
 
 #define VARIANTS(suffix, attr)                                                                       \
@@ -80,7 +134,15 @@ INLINE void tanh_body(float *restrict p, long n) {
         adam_body(w, g, m, v, n, alpha, b1c, b2c, eps);                                              \
     }                                                                                                \
     attr static void sigmoid_##suffix(float *p, long n) { sigmoid_body(p, n); }                      \
-    attr static void tanh_##suffix(float *p, long n) { tanh_body(p, n); }
+    attr static void tanh_##suffix(float *p, long n) { tanh_body(p, n); }                            \
+    attr static void lstm_fwd_##suffix(float *z, float *c, float *tc, float *h, float *out, long w, int relu) { \
+        if (relu) lstm_forward_body(z, c, tc, h, out, w, 1); else lstm_forward_body(z, c, tc, h, out, w, 0); \
+    }                                                                                                \
+    attr static void lstm_bwd_##suffix(const float *z, const float *tc, const float *cprev, const float *dout, \
+                                       float *dh, float *carry, float *dc, float *dz, long w, int relu) { \
+        if (relu) lstm_backward_body(z, tc, cprev, dout, dh, carry, dc, dz, w, 1);                   \
+        else lstm_backward_body(z, tc, cprev, dout, dh, carry, dc, dz, w, 0);                        \
+    }
 
 VARIANTS(baseline, )
 VARIANTS(avx2, __attribute__((target("avx2"))))
@@ -93,12 +155,15 @@ typedef struct {
     void (*adam)(float *, const float *, float *, float *, long, float, float, float, float);
     void (*sigmoid)(float *, long);
     void (*tanh)(float *, long);
+    void (*lstm_fwd)(float *, float *, float *, float *, float *, long, int);
+    void (*lstm_bwd)(const float *, const float *, const float *, const float *, float *, float *, float *, float *,
+                     long, int);
 } KernelTable;
 
 static const KernelTable *select_table(void) {
-    static const KernelTable baseline = {"baseline", adam_baseline, sigmoid_baseline, tanh_baseline};
-    static const KernelTable avx2 = {"avx2", adam_avx2, sigmoid_avx2, tanh_avx2};
-    static const KernelTable avx512 = {"avx512", adam_avx512, sigmoid_avx512, tanh_avx512};
+    static const KernelTable baseline = {"baseline", adam_baseline, sigmoid_baseline, tanh_baseline, lstm_fwd_baseline, lstm_bwd_baseline};
+    static const KernelTable avx2 = {"avx2", adam_avx2, sigmoid_avx2, tanh_avx2, lstm_fwd_avx2, lstm_bwd_avx2};
+    static const KernelTable avx512 = {"avx512", adam_avx512, sigmoid_avx512, tanh_avx512, lstm_fwd_avx512, lstm_bwd_avx512};
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return &avx512;
     if (__builtin_cpu_supports("avx2")) return &avx2;
@@ -124,5 +189,14 @@ void lk_adam_update(float *w, const float *g, float *m, float *v, long n, float 
 void lk_sigmoid(float *p, long n) { table()->sigmoid(p, n); }
 
 void lk_tanh(float *p, long n) { table()->tanh(p, n); }
+
+void lk_lstm_forward_row(float *z, float *c, float *tc, float *h, float *out, long w, int relu) {
+    table()->lstm_fwd(z, c, tc, h, out, w, relu);
+}
+
+void lk_lstm_backward_row(const float *z, const float *tc, const float *cprev, const float *dout, float *dh,
+                          float *carry, float *dc, float *dz, long w, int relu) {
+    table()->lstm_bwd(z, tc, cprev, dout, dh, carry, dc, dz, w, relu);
+}
 
 const char *lk_kernel_variant(void) { return table()->name; }

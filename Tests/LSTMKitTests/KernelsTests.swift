@@ -127,6 +127,80 @@ final class ParallelStepTests: XCTestCase {
         }
     }
 
+    /// The unit-split step (each core owns a chunk of every gate, uneven chunks here: 16 and 32 units)
+    /// with a sequence mask, per-gate input and recurrent dropout masks and given initial states must
+    /// give, row by row, what the one-row pass in Keras's gate order gives: outputs, final states,
+    /// input and state gradients, and weight gradients summed over rows.
+    func testUnitSplitStepsMatchOneRowWithMasksAndPerGateDropout() throws {
+        LSTMKit.setRandomSeed(4)
+        let B = 64, T = 5, D = 3, U = 48
+        let lstm = LSTM(units: U, returnSequences: true, recurrentDropout: 0.3)
+        XCTAssertEqual(lstm.dropoutMaskGroups, 4)
+        _ = try lstm.apply([Tensor.zeros([1, T, D])])   // builds the weights
+        XCTAssertGreaterThan(GateLayout(gates: 4, units: U, batch: B, elementwise: true).chunks.count, 1,
+                             "the batch must take the unit-split path")
+        XCTAssertEqual(GateLayout(gates: 4, units: U, batch: 1, elementwise: true).chunks.count, 1)
+        let x = Tensor.randomUniform([B, T, D], low: -1, high: 1)
+        let h0 = Tensor.randomUniform([B, U], low: -0.5, high: 0.5), c0 = Tensor.randomUniform([B, U], low: -0.5, high: 0.5)
+        let inDrop = Recurrent.dropMask([4, B, D], rate: 0.2), recDrop = Recurrent.dropMask([4, B, U], rate: 0.3)
+        let mask = Tensor(uncheckedShape: [B, T], scalars: (0..<(B * T)).map { ($0 / T + $0 % T) % 4 == 0 ? 0 : 1 })
+        let dSeq = Tensor.randomUniform([B, T, U], low: -1, high: 1)
+        let dH = Tensor.randomUniform([B, U], low: -1, high: 1), dC = Tensor.randomUniform([B, U], low: -1, high: 1)
+
+        /// Rows b..<b+1 of axis 1 of a (groups, B, k) mask.
+        func maskRow(_ m: Tensor, _ b: Int) -> Tensor {
+            let g = m.shape[0], k = m.shape[2]
+            var rows = [Float]()
+            for group in 0..<g {
+                let start = (group * B + b) * k
+                rows += m.scalars[start..<(start + k)]
+            }
+            return Tensor(uncheckedShape: [g, 1, k], scalars: rows)
+        }
+        for p in lstm.parameters { p.zeroGrad() }
+        let whole = lstm.recurrence(x: x, initial: [h0, c0], mask: mask, inputDropMask: inDrop, recurrentDropMask: recDrop)
+        let (dxWhole, dInitWhole) = whole.pullback(dSeq, [dH, dC])
+        let gradsWhole = lstm.parameters.map(\.grad)
+        var gradsRows = lstm.parameters.map { Tensor.zeros($0.value.shape) }
+        for b in 0..<B {
+            let r = b..<(b + 1)
+            for p in lstm.parameters { p.zeroGrad() }
+            let one = lstm.recurrence(x: try x[r], initial: [try h0[r], try c0[r]], mask: try mask[r],
+                                      inputDropMask: maskRow(inDrop, b), recurrentDropMask: maskRow(recDrop, b))
+            let (dx, dInit) = one.pullback(try dSeq[r], [try dH[r], try dC[r]])
+            XCTAssertTrue(one.sequence.isAlmostEqual(to: try whole.sequence[r], rtol: 1e-5, atol: 1e-6), "outputs, row \(b)")
+            for i in 0..<2 {
+                XCTAssertTrue(one.finalStates[i].isAlmostEqual(to: try whole.finalStates[i][r], rtol: 1e-5, atol: 1e-6), "state \(i), row \(b)")
+                XCTAssertTrue(dInit[i].isAlmostEqual(to: try dInitWhole[i][r], rtol: 1e-4, atol: 1e-5), "d state \(i), row \(b)")
+            }
+            XCTAssertTrue(dx.isAlmostEqual(to: try dxWhole[r], rtol: 1e-4, atol: 1e-5), "dx, row \(b)")
+            for (i, p) in lstm.parameters.enumerated() { gradsRows[i] = try gradsRows[i] + p.grad }
+        }
+        for (i, (whole, rows)) in zip(gradsWhole, gradsRows).enumerated() {
+            XCTAssertTrue(whole.isAlmostEqual(to: rows, rtol: 1e-4, atol: 1e-5), "gradient of weight \(i) summed over rows")
+        }
+    }
+
+    /// predict and calling a model run without gradient caches; their outputs must be exactly those
+    /// of the forward pass that keeps them (both on the unit-split path and on the serial one).
+    func testForwardWithoutGradientCachesGivesTheSameOutputs() throws {
+        for batch in [64, 3] {
+            LSTMKit.setRandomSeed(5)
+            let input = Input(shape: [7, 4])
+            let seq = try LSTM(units: 32, returnSequences: true)(input)
+            let outs = try LSTM(units: 32, returnState: true).callAll(seq as SymbolicTensorConvertible)
+            let model = try Model(inputs: [input], outputs: outs)
+            let x = Tensor.randomUniform([batch, 7, 4], low: -1, high: 1)
+            let kept = try model.forwardWithMasks([x], training: false).outputs
+            let predicted = try model.predictAll([x], batchSize: batch, verbose: 0)
+            let called = try model.callAll([x])
+            for i in 0..<3 {
+                XCTAssertEqual(predicted[i].scalars, kept[i].scalars, "predict output \(i), batch \(batch)")
+                XCTAssertEqual(called[i].scalars, kept[i].scalars, "model(x) output \(i), batch \(batch)")
+            }
+        }
+    }
+
     func testHelperPoolRunsEveryChunkOncePerJob() {
         var counts = [Int](repeating: 0, count: 4), expected = [Int](repeating: 0, count: 4)
         for job in 0..<2_000 {

@@ -28,6 +28,21 @@ enum Kernels {
     @inline(__always)
     static func tanh(_ p: UnsafeMutablePointer<Float>, count: Int) { lk_tanh(p, count) }
 
+    /// One unmasked row of an LSTM step with sigmoid gates and tanh or relu activation (see CKernels.h).
+    @inline(__always)
+    static func lstmForwardRow(z: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, tc: UnsafeMutablePointer<Float>,
+                               h: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, width: Int, relu: Bool) {
+        lk_lstm_forward_row(z, c, tc, h, out, width, relu ? 1 : 0)
+    }
+
+    /// The backward pass of one unmasked row of an LSTM step (see CKernels.h).
+    @inline(__always)
+    static func lstmBackwardRow(z: UnsafePointer<Float>, tc: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                dOut: UnsafePointer<Float>?, dh: UnsafeMutablePointer<Float>, carry: UnsafeMutablePointer<Float>,
+                                dc: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>, width: Int, relu: Bool) {
+        lk_lstm_backward_row(z, tc, cPrev, dOut, dh, carry, dc, dz, width, relu ? 1 : 0)
+    }
+
     /// Runs `body(0)` here and `body(1..<chunks)` on the spinning helper threads of `StepPool.c`; false
     /// (nothing run) when the pool is busy with another caller or `chunks` exceeds 4.
     static func parallelChunks(_ chunks: Int, _ body: (Int) -> Void) -> Bool {

@@ -19,14 +19,20 @@ enum Parallel {
     static func rows(_ rows: Int, elementsPerRow: Int, _ body: (Range<Int>, Int) -> Void) {
         let chunks = rows * elementsPerRow >= threshold ? Swift.min(maxChunks, rows) : 1
         if chunks <= 1 { body(0..<rows, 0); return }
+        run(chunks) { c in body((rows * c / chunks)..<(rows * (c + 1) / chunks), c) }
+    }
+
+    /// Calls `body(0)`, …, `body(chunks − 1)` concurrently and returns when all are done.
+    @inline(__always)
+    static func run(_ chunks: Int, _ body: (Int) -> Void) {
+        if chunks <= 1 { body(0); return }
         // Products inside the chunks run single-threaded: the chunks already use every core.
         BLAS.enterSingleThreaded()
         defer { BLAS.leaveSingleThreaded() }
-        let chunk = { (c: Int) in body((rows * c / chunks)..<(rows * (c + 1) / chunks), c) }
         // Helpers that spin between timesteps (a Dispatch worker sleeps, and waking it cost about as much
         // as the half step it took over); Dispatch when that pool is in use (e.g. another thread's loop).
-        if !Kernels.parallelChunks(chunks, chunk) {
-            DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
+        if !Kernels.parallelChunks(chunks, body) {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
         }
     }
 }

@@ -19,6 +19,10 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         }
     }
 
+    /// Whether each output depends on its own input only (all but softmax), so a row may be
+    /// activated in pieces.
+    var isElementwise: Bool { self != .softmax }
+
     static let seluAlpha: Float = 1.6732632423543772
     static let seluScale: Float = 1.0507009873554805
 

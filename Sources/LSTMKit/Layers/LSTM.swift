@@ -69,74 +69,133 @@ public final class LSTM: Recurrent {
     }
 
     // x: (B, T, d), initial [h0, c0]: (B, u) → sequence (B, T, u), finals [h, c].
+    //
+    // Gate pre-activations z are kept in the pass's `GateLayout` (Keras's [i f c o] order, or chunk by
+    // chunk when a step's units are split across cores). Inside `GradientMode.withoutGradients` the
+    // caches only the backward pass reads (h_{t-1} and c_{t-1} per step, act(c_t)) are not kept.
     override func recurrence(x: Tensor, initial: [Tensor], mask: Tensor?,
                              inputDropMask: Tensor?, recurrentDropMask: Tensor?) -> RecurrenceResult {
         let B = x.shape[0], T = x.shape[1], D = x.shape[2], U = units, G = 4 * U
         let act = activation, ra = recurrentActivation
         let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias
+        let keep = GradientMode.isEnabled
+        // The default cell (and the tutorials' relu one) runs each row through one vectorised C kernel.
+        let fused = ra == .sigmoid && (act == .tanh || act == .relu)
+        let layout = GateLayout(gates: 4, units: U, batch: B, elementwise: act.isElementwise && ra.isElementwise)
+        // Weights in the pass's column order (nil: Keras's own order, used in place).
+        let kernelCols = layout.reordered(kernel.value, rows: D)
+        let recurrentCols = layout.reordered(recurrentKernel.value, rows: U)
         // Dropout masks: (groups, B, D) and (groups, B, U), one group, or one per gate (Keras with recurrentDropout).
         let inGroups = inputDropMask?.shape[0] ?? 1, recGroups = recurrentDropMask?.shape[0] ?? 1
-        let xd = FloatBuffer(inGroups * B * T * D)      // x ⊙ mask_g per group: (groups, B, T, D)
-        x.withUnsafeBufferPointer { xp in
-            for g in 0..<inGroups {
-                let dst = xd.p + g * B * T * D
-                dst.update(from: xp.baseAddress!, count: B * T * D)
-                if let m = inputDropMask?.scalars {
-                    for b in 0..<B { for t in 0..<T { for k in 0..<D { dst[(b * T + t) * D + k] *= m[(g * B + b) * D + k] } } }
+        // x ⊙ mask_g per group: (groups, B, T, D); without input dropout x itself is used.
+        let xd: FloatBuffer? = inputDropMask.map { m in
+            let xd = FloatBuffer(uninitialized: inGroups * B * T * D)
+            x.withUnsafeBufferPointer { xp in
+                for g in 0..<inGroups {
+                    let dst = xd.p + g * B * T * D
+                    dst.update(from: xp.baseAddress!, count: B * T * D)
+                    m.withUnsafeBufferPointer { mp in
+                        for b in 0..<B { for t in 0..<T { for k in 0..<D { dst[(b * T + t) * D + k] *= mp[(g * B + b) * D + k] } } }
+                    }
                 }
             }
+            return xd
         }
-        let z = FloatBuffer(B * T * G)                   // pre-activations, then gate values: (B, T, 4U)
-        let hPrev = FloatBuffer(recGroups * B * T * U)   // h_{t-1} ⊙ recurrent mask_g: (groups, B, T, U)
-        let cPrev = FloatBuffer(B * T * U)               // c_{t-1}: (B, T, U)
-        let tc = FloatBuffer(B * T * U)                  // act(c_t): (B, T, U)
+        func withInput<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
+            if let xd { return body(xd.p) }
+            return x.withUnsafeBufferPointer { body($0.baseAddress!) }
+        }
+        // Pre-activations, then gate values: (B, T, 4U); every element is written (bias rows, or beta 0).
+        let z = bias != nil ? FloatBuffer(uninitialized: B * T * G) : FloatBuffer.productOutput(B * T * G, rows: B * T)
+        // h_{t-1} ⊙ recurrent mask_g, the left operand of step t's product: every step's when the backward
+        // pass needs them, (groups, B, T, U); else two alternating slots, (groups, 2, B, U).
+        let hPrev = FloatBuffer(uninitialized: keep ? recGroups * B * T * U : recGroups * 2 * B * U)
+        let ldh = keep ? T * U : U
+        @inline(__always) func hSlot(_ g: Int, _ s: Int) -> UnsafeMutablePointer<Float> {
+            keep ? hPrev.p + g * B * T * U + s * U : hPrev.p + (g * 2 + (s & 1)) * B * U
+        }
+        // Written for every step before it is read (tc: unmasked steps only, and only those are read).
+        let cPrev = FloatBuffer(uninitialized: keep ? B * T * U : 0)    // c_{t-1}: (B, T, U)
+        let tc = FloatBuffer(uninitialized: keep ? B * T * U : B * U)   // act(c_t): (B, T, U), or this step's: (B, U)
         let out = FloatBuffer(B * T * U)                 // outputs: (B, T, U)
         let h = FloatBuffer(copying: initial[0]), c = FloatBuffer(copying: initial[1])   // (B, U)
         let maskP: [Float]? = mask?.scalars
         let rmask: [Float]? = recurrentDropMask?.scalars
-
-        if let bias { bias.value.withUnsafeBufferPointer { bp in
-            for r in 0..<(B * T) { (z.p + r * G).update(from: bp.baseAddress!, count: G) }
-        } }
-        kernel.value.withUnsafeBufferPointer { w in
-            GateProducts.forward(groups: inGroups, gates: 4, width: U, m: B * T, k: D, a: xd.p, lda: D,
-                                 groupStride: B * T * D, w: w.baseAddress!, beta: bias == nil ? 0 : 1, c: z.p, ldc: G)
+        for g in 0..<recGroups {
+            for b in 0..<B {
+                let hp = hSlot(g, 0) + b * ldh
+                hp.update(from: h.p + b * U, count: U)
+                if let rmask { for k in 0..<U { hp[k] *= rmask[(g * B + b) * U + k] } }
+            }
         }
-        recurrentKernel.value.withUnsafeBufferPointer { uw in
+        if keep { for b in 0..<B { (cPrev.p + b * T * U).update(from: c.p + b * U, count: U) } }
+
+        if let bias {
+            let cols = layout.reordered(bias.value, rows: 1)
+            layout.withColumns(bias.value, cols) { bp in
+                for r in 0..<(B * T) { (z.p + r * G).update(from: bp, count: G) }
+            }
+        }
+        // z += x_g · kernel for all steps at once: (BT, D)·(D, 4U).
+        layout.withColumns(kernel.value, kernelCols) { w in withInput { xin in
+            let beta: Float = bias == nil ? 0 : 1
+            if inGroups == 1 {
+                BLAS.gemm(m: B * T, n: G, k: D, a: xin, lda: D, b: w, ldb: G, beta: beta, c: z.p, ldc: G)
+            } else {
+                for blk in layout.blocks {
+                    BLAS.gemm(m: B * T, n: blk.width, k: D, a: xin + blk.gate * B * T * D, lda: D, b: w + blk.column, ldb: G,
+                              beta: beta, c: z.p + blk.column, ldc: G)
+                }
+            }
+        } }
+        layout.withColumns(recurrentKernel.value, recurrentCols) { uw in
             for s in 0..<T {
-                // Rows are independent within a step: each chunk of batch rows does its own product and
-                // gate updates, so large batches use every core with one hand-off per step.
-                Parallel.rows(B, elementsPerRow: G) { rows, _ in
-                    for b in rows {
-                        for g in 0..<recGroups {
-                            let hp = hPrev.p + ((g * B + b) * T + s) * U
-                            hp.update(from: h.p + b * U, count: U)
-                            if let rmask { for k in 0..<U { hp[k] *= rmask[(g * B + b) * U + k] } }
+                // Each chunk owns units lo..<lo+w of every gate: its product, activations and state updates.
+                layout.run { chunk in
+                    let lo = layout.chunks[chunk].lowerBound, w = layout.chunks[chunk].count
+                    let col = layout.offset(chunk: chunk, gate: 0)
+                    // z_s[:, chunk] += h_{s-1} · recurrentKernel[:, chunk]: (B, U)·(U, 4w), rows strided by T.
+                    if recGroups == 1 {
+                        BLAS.gemm(m: B, n: 4 * w, k: U, a: hSlot(0, s), lda: ldh, b: uw + col, ldb: G,
+                                  beta: 1, c: z.p + s * G + col, ldc: T * G)
+                    } else {
+                        for g in 0..<4 {
+                            BLAS.gemm(m: B, n: w, k: U, a: hSlot(g, s), lda: ldh, b: uw + col + g * w, ldb: G,
+                                      beta: 1, c: z.p + s * G + col + g * w, ldc: T * G)
                         }
-                        (cPrev.p + (b * T + s) * U).update(from: c.p + b * U, count: U)
                     }
-                    // z_s += h_{s-1} · recurrentKernel: (rows, U)·(U, 4U), rows strided by T.
-                    let r0 = rows.lowerBound * T + s
-                    GateProducts.forward(groups: recGroups, gates: 4, width: U, m: rows.count, k: U, a: hPrev.p + r0 * U, lda: T * U,
-                                         groupStride: B * T * U, w: uw.baseAddress!, beta: 1, c: z.p + r0 * G, ldc: T * G)
-                    for b in rows {
-                        let r = b * T + s, zp = z.p + r * G
-                        ra.apply(zp, count: 2 * U, rowLength: 2 * U)          // i, f
-                        act.apply(zp + 2 * U, count: U, rowLength: U)         // g
-                        ra.apply(zp + 3 * U, count: U, rowLength: U)          // o
-                        let op = out.p + r * U
-                        if let maskP, maskP[r] == 0 {
+                    for b in 0..<B {
+                        let r = b * T + s, zp = z.p + r * G + col
+                        let op = out.p + r * U + lo, cb = c.p + b * U + lo, hb = h.p + b * U + lo
+                        let tcp = keep ? tc.p + r * U + lo : tc.p + b * U + lo
+                        let masked = maskP.map { $0[r] == 0 } ?? false
+                        if fused && !masked {
+                            Kernels.lstmForwardRow(z: zp, c: cb, tc: tcp, h: hb, out: op, width: w, relu: act == .relu)
+                        } else {
+                        ra.apply(zp, count: 2 * w, rowLength: 2 * w)          // i, f
+                        act.apply(zp + 2 * w, count: w, rowLength: w)         // g
+                        ra.apply(zp + 3 * w, count: w, rowLength: w)          // o
+                        if masked {
                             // Masked step: states stay, the output repeats the previous output.
-                            if s > 0 { op.update(from: out.p + (r - 1) * U, count: U) }
-                            continue
+                            if s > 0 { op.update(from: out.p + (r - 1) * U + lo, count: w) }
+                        } else {
+                            for k in 0..<w {
+                                let cn = zp[w + k] * cb[k] + zp[k] * zp[2 * w + k]
+                                cb[k] = cn; tcp[k] = cn
+                            }
+                            act.apply(tcp, count: w, rowLength: w)
+                            for k in 0..<w { hb[k] = zp[3 * w + k] * tcp[k]; op[k] = hb[k] }
                         }
-                        let cb = c.p + b * U, hb = h.p + b * U, tcp = tc.p + r * U
-                        for k in 0..<U {
-                            let cn = zp[U + k] * cb[k] + zp[k] * zp[2 * U + k]
-                            cb[k] = cn; tcp[k] = cn
                         }
-                        act.apply(tcp, count: U, rowLength: U)
-                        for k in 0..<U { hb[k] = zp[3 * U + k] * tcp[k]; op[k] = hb[k] }
+                        if s + 1 < T {
+                            // This chunk's part of the next step's left operand (and cached c_s).
+                            for g in 0..<recGroups {
+                                let hp = hSlot(g, s + 1) + b * ldh + lo
+                                hp.update(from: hb, count: w)
+                                if let rmask { for k in 0..<w { hp[k] *= rmask[(g * B + b) * U + lo + k] } }
+                            }
+                            if keep { (cPrev.p + (r + 1) * U + lo).update(from: cb, count: w) }
+                        }
                     }
                 }
             }
@@ -144,61 +203,96 @@ public final class LSTM: Recurrent {
 
         let sequence = out.tensor([B, T, U])
         let finals = [h.tensor([B, U]), c.tensor([B, U])]
+        let name = self.name
         return RecurrenceResult(sequence: sequence, finalStates: finals) { dSeq, dFinal in
+            precondition(keep, "internal: LSTM '\(name)' was run without gradient caches and cannot pull back")
             let dh = dFinal[0].map { FloatBuffer(copying: $0) } ?? FloatBuffer(B * U)
             let dc = dFinal[1].map { FloatBuffer(copying: $0) } ?? FloatBuffer(B * U)
-            let dhNew = FloatBuffer(B * U), dCarry = FloatBuffer(B * U), dtc = FloatBuffer(Parallel.maxChunks * U)
-            let dz = FloatBuffer(B * T * G)
+            let dhNew = FloatBuffer.productOutput(B * U, rows: B), dCarry = FloatBuffer(B * U), dtc = FloatBuffer(uninitialized: B * U)
+            let gateGrad = FloatBuffer.productOutput(recGroups > 1 ? B * U : 0, rows: B)
+            // Rows of masked steps stay zero; every other row is written.
+            let dz = maskP == nil ? FloatBuffer(uninitialized: B * T * G) : FloatBuffer(B * T * G)
             let dOut: [Float]? = dSeq?.scalars
-            recurrentKernel.value.withUnsafeBufferPointer { uw in
-                for s in stride(from: T - 1, through: 0, by: -1) {
-                    Parallel.rows(B, elementsPerRow: G) { rows, chunk in
-                        for b in rows {
-                            let r = b * T + s, dtcp = dtc.p + chunk * U
-                            let dhb = dh.p + b * U, carry = dCarry.p + b * U
-                            let masked = maskP.map { $0[r] == 0 } ?? false
-                            if let dOut { for k in 0..<U { carry[k] += dOut[r * U + k] } }
-                            if masked { continue }   // the output gradient flows on to the previous output
-                            for k in 0..<U { dhb[k] += carry[k]; carry[k] = 0 }
-                            let zp = z.p + r * G, dzp = dz.p + r * G, tcp = tc.p + r * U, cp = cPrev.p + r * U
-                            let dcb = dc.p + b * U
-                            for k in 0..<U { dzp[3 * U + k] = dhb[k] * tcp[k]; dtcp[k] = dhb[k] * zp[3 * U + k] }
-                            act.backward(output: tcp, grad: dtcp, count: U, rowLength: U)
-                            for k in 0..<U {
-                                let dck = dcb[k] + dtcp[k]
-                                dzp[k] = dck * zp[2 * U + k]          // d i
-                                dzp[U + k] = dck * cp[k]              // d f
-                                dzp[2 * U + k] = dck * zp[k]          // d g
-                                dcb[k] = dck * zp[U + k]              // d c_{s-1}
+            let dOutBuffer = dSeq.map { FloatBuffer(copying: $0) }
+            let dOutPointer: UnsafeMutablePointer<Float>? = dOutBuffer?.p
+            layout.withColumns(recurrentKernel.value, recurrentCols) { uw in
+                // d h_{s-1}[:, lo..<lo+w] = Σ_g (dz_s,g · recurrentKernel[lo..<lo+w, gate g]ᵀ) ⊙ mask_g; rows
+                // whose step s is masked keep their d h (the state passed through unchanged).
+                func stateGradient(_ s: Int, _ lo: Int, _ w: Int) {
+                    if recGroups == 1 {
+                        BLAS.gemm(transB: true, m: B, n: w, k: G, a: dz.p + s * G, lda: T * G, b: uw + lo * G, ldb: G,
+                                  beta: 0, c: dhNew.p + lo, ldc: U)
+                    } else {
+                        for b in 0..<B { (dhNew.p + b * U + lo).update(repeating: 0, count: w) }
+                        for g in 0..<4 {
+                            for other in layout.chunks.indices {
+                                let col = layout.offset(chunk: other, gate: g)
+                                BLAS.gemm(transB: true, m: B, n: w, k: layout.chunks[other].count, a: dz.p + s * G + col,
+                                          lda: T * G, b: uw + lo * G + col, ldb: G, beta: other == 0 ? 0 : 1,
+                                          c: gateGrad.p + lo, ldc: U)
                             }
-                            ra.backward(output: zp, grad: dzp, count: 2 * U, rowLength: 2 * U)
-                            act.backward(output: zp + 2 * U, grad: dzp + 2 * U, count: U, rowLength: U)
-                            ra.backward(output: zp + 3 * U, grad: dzp + 3 * U, count: U, rowLength: U)
+                            for b in 0..<B {
+                                let m = rmask! , base = (g * B + b) * U
+                                for k in lo..<(lo + w) { dhNew.p[b * U + k] += gateGrad.p[b * U + k] * m[base + k] }
+                            }
                         }
-                        // d h_{s-1} = Σ_g (dz_s,g · recurrentKernel_gᵀ) ⊙ mask_g: (rows, 4U)·(4U, U)
-                        let b0 = rows.lowerBound
-                        GateProducts.inputGradient(groups: recGroups, gates: 4, width: U, m: rows.count, k: U,
-                                                   dz: dz.p + (b0 * T + s) * G, lddz: T * G, w: uw.baseAddress!,
-                                                   mask: rmask, maskRows: B, maskRow: { b0 + $0 }, out: dhNew.p + b0 * U)
-                        for b in rows {
-                            if let maskP, maskP[b * T + s] == 0 { continue }   // dh passes through unchanged
-                            (dh.p + b * U).update(from: dhNew.p + b * U, count: U)
+                    }
+                    for b in 0..<B {
+                        if let maskP, maskP[b * T + s] == 0 { continue }
+                        (dh.p + b * U + lo).update(from: dhNew.p + b * U + lo, count: w)
+                    }
+                }
+                for s in stride(from: T - 1, through: 0, by: -1) {
+                    layout.run { chunk in
+                        let lo = layout.chunks[chunk].lowerBound, w = layout.chunks[chunk].count
+                        let col = layout.offset(chunk: chunk, gate: 0)
+                        if s + 1 < T { stateGradient(s + 1, lo, w) }
+                        for b in 0..<B {
+                            let r = b * T + s, dtcp = dtc.p + b * U + lo
+                            let dhb = dh.p + b * U + lo, carry = dCarry.p + b * U + lo
+                            let masked = maskP.map { $0[r] == 0 } ?? false
+                            if fused && !masked {
+                                let dOutRow = dOutPointer.map { UnsafePointer($0 + r * U + lo) }
+                                Kernels.lstmBackwardRow(z: z.p + r * G + col, tc: tc.p + r * U + lo, cPrev: cPrev.p + r * U + lo,
+                                                        dOut: dOutRow, dh: dhb, carry: carry, dc: dc.p + b * U + lo,
+                                                        dz: dz.p + r * G + col, width: w, relu: act == .relu)
+                                continue
+                            }
+                            if let dOut { for k in 0..<w { carry[k] += dOut[r * U + lo + k] } }
+                            if masked { continue }   // the output gradient flows on to the previous output
+                            for k in 0..<w { dhb[k] += carry[k]; carry[k] = 0 }
+                            let zp = z.p + r * G + col, dzp = dz.p + r * G + col
+                            let tcp = tc.p + r * U + lo, cp = cPrev.p + r * U + lo, dcb = dc.p + b * U + lo
+                            for k in 0..<w { dzp[3 * w + k] = dhb[k] * tcp[k]; dtcp[k] = dhb[k] * zp[3 * w + k] }
+                            act.backward(output: tcp, grad: dtcp, count: w, rowLength: w)
+                            for k in 0..<w {
+                                let dck = dcb[k] + dtcp[k]
+                                dzp[k] = dck * zp[2 * w + k]          // d i
+                                dzp[w + k] = dck * cp[k]              // d f
+                                dzp[2 * w + k] = dck * zp[k]          // d g
+                                dcb[k] = dck * zp[w + k]              // d c_{s-1}
+                            }
+                            ra.backward(output: zp, grad: dzp, count: 2 * w, rowLength: 2 * w)
+                            act.backward(output: zp + 2 * w, grad: dzp + 2 * w, count: w, rowLength: w)
+                            ra.backward(output: zp + 3 * w, grad: dzp + 3 * w, count: w, rowLength: w)
                         }
                     }
                 }
+                layout.run { chunk in stateGradient(0, layout.chunks[chunk].lowerBound, layout.chunks[chunk].count) }
             }
             // Weight gradients over all steps at once: (D, BT)·(BT, 4U) and (U, BT)·(BT, 4U).
-            GateProducts.weightGradient(groups: inGroups, gates: 4, width: U, k: D, rows: B * T, a: xd.p, lda: D,
-                                        groupStride: B * T * D, dz: dz.p, lddz: G, into: kernel)
-            GateProducts.weightGradient(groups: recGroups, gates: 4, width: U, k: U, rows: B * T, a: hPrev.p, lda: U,
-                                        groupStride: B * T * U, dz: dz.p, lddz: G, into: recurrentKernel)
-            bias?.accumulateColumnSums(dz.p, rowCount: B * T, stride: G, n: G)
+            withInput { xin in
+                layout.accumulateWeightGradient(groups: inGroups, k: D, rows: B * T, a: xin, lda: D, groupStride: B * T * D,
+                                                dz: dz.p, into: kernel)
+            }
+            layout.accumulateWeightGradient(groups: recGroups, k: U, rows: B * T, a: hPrev.p, lda: U, groupStride: B * T * U,
+                                            dz: dz.p, into: recurrentKernel)
+            if let bias { layout.accumulateBiasGradient(dz: dz.p, rows: B * T, into: bias) }
             // dx = Σ_g (dz_g · kernel_gᵀ) ⊙ mask_g: (BT, 4U)·(4U, D); row (b, t) uses mask row b.
-            let dx = FloatBuffer(B * T * D)
-            kernel.value.withUnsafeBufferPointer { w in
-                GateProducts.inputGradient(groups: inGroups, gates: 4, width: U, m: B * T, k: D, dz: dz.p, lddz: G,
-                                           w: w.baseAddress!, mask: inputDropMask?.scalars, maskRows: B, maskRow: { $0 / T },
-                                           out: dx.p)
+            let dx = FloatBuffer.productOutput(B * T * D, rows: B * T)
+            layout.withColumns(kernel.value, kernelCols) { w in
+                layout.inputGradient(groups: inGroups, m: B * T, k: D, dz: dz.p, lddz: G, w: w, mask: inputDropMask?.scalars,
+                                     maskRows: B, maskRow: { $0 / T }, out: dx.p)
             }
             return (dx.tensor([B, T, D]), [dh.tensor([B, U]), dc.tensor([B, U])])
         }

@@ -151,12 +151,12 @@ public class Layer {
 
     /// Every output for concrete inputs (an LSTM with `returnState` gives `[output, h, c]`).
     public func callAll(_ inputs: [Tensor], training: Bool = false) throws -> [Tensor] {
-        try apply(inputs, training: training).outputs
+        try GradientMode.withoutGradients { try apply(inputs, training: training).outputs }
     }
 
     /// Every output for one concrete input (an LSTM with `returnState` gives `[output, h, c]`).
     public func callAll(_ input: Tensor, training: Bool = false) throws -> [Tensor] {
-        try apply([input], training: training).outputs
+        try GradientMode.withoutGradients { try apply([input], training: training).outputs }
     }
 
     /// Every symbolic output for one symbolic input: `let outs = try lstm.callAll(x)` → `[output, h, c]`.

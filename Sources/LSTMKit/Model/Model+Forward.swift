@@ -76,7 +76,7 @@ extension Model {
 
     /// Every output for the given inputs (inference mode), e.g. `[output, h, c]`.
     public func callAll(_ xs: [Tensor], training: Bool = false) throws -> [Tensor] {
-        try forwardWithMasks(xs, training: training).outputs
+        try GradientMode.withoutGradients { try forwardWithMasks(xs, training: training).outputs }
     }
 
     /// Calls the model on symbolic tensors, inlining its graph into the caller's graph (shared weights).

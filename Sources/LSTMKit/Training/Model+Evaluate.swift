@@ -39,7 +39,7 @@ extension Model {
             try Interruption.check("\(what) (batch \(step + 1)/\(steps))")
             let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
             let bx = x.map { $0.rows(range) }, by = y.map { $0.rows(range) }
-            let f = try forwardWithMasks(bx, training: false)
+            let f = try GradientMode.withoutGradients { try forwardWithMasks(bx, training: false) }
             let (loss, _) = try lossAndGradients(by, f.outputs, masks: f.masks, loss: c.loss)
             try running.add(loss: loss, targets: by, outputs: f.outputs, masks: f.masks, samples: range.count)
             onBatch?(step + 1, running.logs)
@@ -67,7 +67,7 @@ extension Model {
         for step in 0..<steps {
             try Interruption.check("predict (batch \(step + 1)/\(steps))")
             let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
-            parts.append(try forwardWithMasks(x.map { $0.rows(range) }, training: false).outputs)
+            parts.append(try GradientMode.withoutGradients { try forwardWithMasks(x.map { $0.rows(range) }, training: false).outputs })
             reporter?.batchEnded(step: step + 1, logs: TrainingLogs(), settings: settings)
         }
         let outputs = try (0..<(parts.first?.count ?? 0)).map { k in
