@@ -37,6 +37,10 @@ def main():
     if wanted("summary"):
         import fixtures_summary
         write("summary.json", dict(meta=meta(), cases=fixtures_summary.make()))
+    # Groups added with the extras branch; each writes a NEW file (the ones above are left as generated).
+    if wanted("bidirectional"):
+        import fixtures_bidirectional
+        write("bidirectional_none.json", dict(meta=meta(), cases=fixtures_bidirectional.make(np.random.default_rng(21))))
     if wanted("torch"):
         try:
             import torch
