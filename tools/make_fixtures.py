@@ -41,6 +41,12 @@ def main():
     if wanted("bidirectional"):
         import fixtures_bidirectional
         write("bidirectional_none.json", dict(meta=meta(), cases=fixtures_bidirectional.make(np.random.default_rng(21))))
+    if wanted("regularizers"):
+        import fixtures_regularizers
+        write("regularizers.json", dict(meta=meta(), **fixtures_regularizers.make(np.random.default_rng(31))))
+    if wanted("constraints"):
+        import fixtures_constraints
+        write("constraints.json", dict(meta=meta(), **fixtures_constraints.make(np.random.default_rng(41))))
     if wanted("torch"):
         try:
             import torch

@@ -51,7 +51,9 @@ extension Model {
     }
 
     /// One optimisation step on one batch (Keras's `train_on_batch`); returns the batch loss computed
-    /// before the update. Throws `LSTMKitError.nanLoss` (without updating) if the loss is not finite.
+    /// before the update, weight penalties (`kernelRegularizer:` etc.) included, as Keras reports it.
+    /// Weight constraints are applied after the update. Throws `LSTMKitError.nanLoss` (without updating)
+    /// if the loss is not finite.
     @discardableResult
     public func trainOnBatch(_ x: Tensor, _ y: Tensor) throws -> Float {
         try trainOnBatch([x], [y])
@@ -70,14 +72,28 @@ extension Model {
     func trainStep(_ x: [Tensor], _ y: [Tensor], compiled c: CompiledTraining) throws -> (loss: Float, outputs: [Tensor], masks: [Tensor?]) {
         zeroGradients()
         let f = try forwardWithMasks(x, training: true)
-        let (loss, grads) = try lossAndGradients(y, f.outputs, masks: f.masks, loss: c.loss)
+        let (dataLoss, grads) = try lossAndGradients(y, f.outputs, masks: f.masks, loss: c.loss)
+        // Like Keras: the weight penalties (model.losses) are part of the loss that is reported and minimised.
+        let loss = dataLoss + regularizationLoss()
         guard loss.isFinite else {
             throw LSTMKitError.nanLoss(
                 "the loss became \(loss) at optimizer step \(c.optimizer.iterations + 1); training stopped before applying it, so the model keeps its last finite weights (try a smaller learning rate or scaled inputs)")
         }
         _ = try f.pullback(grads)
-        c.optimizer.update(trainableParameters)
+        let params = trainableParameters
+        for p in params { p.regularizer?.accumulateGradient(p.value, into: &p.grad) }
+        c.optimizer.update(params)
+        // Keras applies each variable's constraint right after the optimizer step.
+        for p in params { if let k = p.constraint { p.value = k.apply(p.value) } }
         return (loss, f.outputs, f.masks)
+    }
+
+    /// The sum of the regularizer penalties of the trainable weights (Keras's `sum(model.losses)`), on the
+    /// current weights; 0 without regularizers.
+    public func regularizationLoss() -> Float {
+        var total: Float = 0
+        for p in trainableParameters { if let r = p.regularizer { total += r.penalty(p.value) } }
+        return total
     }
 
     /// The summed loss over outputs and d(loss)/d(output) for each output.

@@ -40,7 +40,8 @@ extension Model {
             let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
             let bx = x.map { $0.rows(range) }, by = y.map { $0.rows(range) }
             let f = try forwardWithMasks(bx, training: false)
-            let (loss, _) = try lossAndGradients(by, f.outputs, masks: f.masks, loss: c.loss)
+            let (dataLoss, _) = try lossAndGradients(by, f.outputs, masks: f.masks, loss: c.loss)
+            let loss = dataLoss + regularizationLoss()   // Keras's test step adds model.losses too
             try running.add(loss: loss, targets: by, outputs: f.outputs, masks: f.masks, samples: range.count)
             onBatch?(step + 1, running.logs)
         }
