@@ -47,6 +47,9 @@ def main():
     if wanted("constraints"):
         import fixtures_constraints
         write("constraints.json", dict(meta=meta(), **fixtures_constraints.make(np.random.default_rng(41))))
+    if wanted("multi_output"):
+        import fixtures_multi_output
+        write("multi_output.json", dict(meta=meta(), **fixtures_multi_output.make(np.random.default_rng(51))))
     if wanted("torch"):
         try:
             import torch
