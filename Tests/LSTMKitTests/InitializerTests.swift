@@ -168,6 +168,12 @@ final class InitializerTests: XCTestCase {
         XCTAssertThrowsError(try LayerRegistry.makeLayer(c)) { e in
             XCTAssertTrue((e as? LSTMKitError)?.message.hasPrefix("unknown initializer 'he_normall'; expected one of 'glorot_uniform'") == true, "\(e)")
         }
+        c.values["kernel_initializer"] = .layer(LayerConfig(className: "Orthogonal", values: ["gain": .double(2), "seed": .null]))
+        XCTAssertThrowsError(try LayerRegistry.makeLayer(c)) { e in
+            XCTAssertEqual((e as? LSTMKitError)?.message, "initializer Orthogonal in 'kernel_initializer': only gain 1.0 is supported, got 2.0")
+        }
+        c.values["kernel_initializer"] = .layer(LayerConfig(className: "Orthogonal", values: ["gain": .double(1), "seed": .null]))
+        XCTAssertEqual((try LayerRegistry.makeLayer(c) as? Dense)?.kernelInitializer, .orthogonal)
         c.values["kernel_initializer"] = .int(3)
         XCTAssertThrowsError(try LayerRegistry.makeLayer(c)) { e in
             XCTAssertTrue((e as? LSTMKitError)?.message.hasPrefix("expected 'kernel_initializer' to be an initializer name") == true, "\(e)")

@@ -119,6 +119,12 @@ final class MultiOutputMetricsTests: XCTestCase {
         XCTAssertEqual(try single.evaluate(x, y, verbose: 0).names, ["loss", "mae"])
         single.compile(loss: .mse, metrics: [[.mse]])
         XCTAssertEqual(try single.evaluate(x, y, verbose: 0).names, ["loss", "mse"])
+        XCTAssertEqual(model.outputNames, ["a", "b"])
+        // A Sequential not built yet is named by its last layer, like Keras's output_names.
+        let unbuilt = try Sequential([LSTM(units: 2), Dense(units: 1, name: "head")])
+        XCTAssertEqual(unbuilt.outputNames, ["head"])
+        unbuilt.compile(loss: .mse, metrics: ["head": [.mae]])
+        XCTAssertEqual(try unbuilt.fit(Tensor.randomUniform([4, 3, 2]), y, epochs: 1, verbose: 0).keys, ["loss", "mae"])
     }
 
     func testPerOutputMetricsSurviveSaveAndLoad() throws {

@@ -113,6 +113,9 @@ public enum Initializer: Equatable, Sendable {
                 case let other?: throw LSTMKitError.invalidArgument("initializer \(c.className) expects '\(k)' to be a number, got \(other)")
                 }
             }
+            if base == .orthogonal, let gain = try? number("gain", 1), gain != 1 {
+                throw LSTMKitError.invalidArgument("initializer Orthogonal in '\(key)': only gain 1.0 is supported, got \(gain)")
+            }
             switch base {
             case .randomUniform: self = .randomUniform(minval: try number("minval", -0.05), maxval: try number("maxval", 0.05))
             case .randomNormal: self = .randomNormal(mean: try number("mean", 0), stddev: try number("stddev", 0.05))

@@ -98,13 +98,11 @@ extension Model {
         }
     }
 
-    /// Keras's `output_names`: the name of the layer producing each output.
-    var outputNames: [String] { outputs.map(\.layer.name) }
-
     /// Empty running means for the compiled metrics on a model with `n` outputs: the metrics of each
     /// output resolved from the `compile` form as Keras resolves them, and Keras's log names.
     func runningMeans(_ c: CompiledTraining, outputs n: Int) throws -> RunningMeans {
-        let names = n == outputs.count ? outputNames : (0..<n).map { _ in name }
+        let known = outputNames
+        let names = n == known.count ? known : (0..<n).map { _ in name }
         func invalid(_ received: String, _ reason: String) -> LSTMKitError {
             let quoted = names.map { "'\($0)'" }.joined(separator: ", ")
             let structure = Array(repeating: "'X'", count: n).joined(separator: ", ")
