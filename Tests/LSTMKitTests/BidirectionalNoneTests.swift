@@ -108,6 +108,17 @@ final class BidirectionalNoneTests: XCTestCase {
         }
     }
 
+    /// Initial states for both directions (forward h, c then backward h, c) reach the right direction.
+    func testSeparateOutputsWithInitialStates() throws {
+        LSTMKit.setRandomSeed(23)
+        let x = Input(shape: [3, 2])
+        let states = (0..<4).map { _ in Input(shape: [2]) }
+        let outs = try Bidirectional(LSTM(units: 2, returnSequences: true, returnState: true), mergeMode: nil).callAll([x] + states)
+        XCTAssertEqual(outs.map(\.shape), [[nil, 3, 2], [nil, 3, 2], [nil, 2], [nil, 2], [nil, 2], [nil, 2]])
+        let m = try Model(inputs: [x] + states, outputs: outs)
+        try GradientChecker().check(m, [Tensor.randomUniform([2, 3, 2], low: -1, high: 1)] + (0..<4).map { _ in Tensor.randomUniform([2, 2], low: -1, high: 1) })
+    }
+
     func testSequentialRejectsTheTwoOutputs() throws {
         XCTAssertThrowsError(try Sequential([Input(shape: [3, 2]), Bidirectional(LSTM(units: 2), mergeMode: nil, name: "bi")])) { e in
             XCTAssertEqual((e as? LSTMKitError)?.message,

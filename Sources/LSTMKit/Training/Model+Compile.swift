@@ -135,13 +135,13 @@ extension Model {
         let f = try forwardWithMasks(x, training: true)
         let (dataLoss, outputLosses, grads) = try lossAndGradients(y, f.outputs, masks: f.masks, loss: c.loss)
         // Like Keras: the weight penalties (model.losses) are part of the loss that is reported and minimised.
-        let loss = dataLoss + regularizationLoss()
+        let params = trainableParameters
+        let loss = dataLoss + Model.penalty(params)
         guard loss.isFinite else {
             throw LSTMKitError.nanLoss(
                 "the loss became \(loss) at optimizer step \(c.optimizer.iterations + 1); training stopped before applying it, so the model keeps its last finite weights (try a smaller learning rate or scaled inputs)")
         }
         _ = try f.pullback(grads)
-        let params = trainableParameters
         for p in params { p.regularizer?.accumulateGradient(p.value, into: &p.grad) }
         c.optimizer.update(params)
         // Keras applies each variable's constraint right after the optimizer step.
@@ -151,9 +151,12 @@ extension Model {
 
     /// The sum of the regularizer penalties of the trainable weights (Keras's `sum(model.losses)`), on the
     /// current weights; 0 without regularizers.
-    public func regularizationLoss() -> Float {
+    public func regularizationLoss() -> Float { Model.penalty(trainableParameters) }
+
+    /// The summed regularizer penalties of `params` (0 when none has a regularizer).
+    static func penalty(_ params: [Parameter]) -> Float {
         var total: Float = 0
-        for p in trainableParameters { if let r = p.regularizer { total += r.penalty(p.value) } }
+        for p in params { if let r = p.regularizer { total += r.penalty(p.value) } }
         return total
     }
 
