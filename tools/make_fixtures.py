@@ -37,6 +37,19 @@ def main():
     if wanted("summary"):
         import fixtures_summary
         write("summary.json", dict(meta=meta(), cases=fixtures_summary.make()))
+    # Groups added with the extras branch; each writes a NEW file (the ones above are left as generated).
+    if wanted("bidirectional"):
+        import fixtures_bidirectional
+        write("bidirectional_none.json", dict(meta=meta(), cases=fixtures_bidirectional.make(np.random.default_rng(21))))
+    if wanted("regularizers"):
+        import fixtures_regularizers
+        write("regularizers.json", dict(meta=meta(), **fixtures_regularizers.make(np.random.default_rng(31))))
+    if wanted("constraints"):
+        import fixtures_constraints
+        write("constraints.json", dict(meta=meta(), **fixtures_constraints.make(np.random.default_rng(41))))
+    if wanted("multi_output"):
+        import fixtures_multi_output
+        write("multi_output.json", dict(meta=meta(), **fixtures_multi_output.make(np.random.default_rng(51))))
     if wanted("torch"):
         try:
             import torch

@@ -102,6 +102,22 @@ final class ShapeTraceTests: XCTestCase {
         }
     }
 
+    /// `mergeMode: nil` (Keras's merge_mode=None): two separate outputs, then the states of both directions.
+    func testBidirectionalWithoutMergeListsBothOutputs() throws {
+        LSTMKit.clearSession()
+        let x = Input(shape: [5, 2])
+        let bi = Bidirectional(GRU(units: 3, returnSequences: true, returnState: true), mergeMode: nil, name: "split")
+        _ = try bi.callAll(x)
+        let d = try unrolledDiagram(bi)
+        XCTAssertEqual(d.outputShapeText, "[(None, 5, 3), (None, 5, 3), (None, 3), (None, 3)]")
+        XCTAssertEqual(d.signature, "Bidirectional(GRU(3, return_sequences=True, return_state=True), merge_mode=None)")
+        XCTAssertTrue(d.explanation.hasSuffix("kept separate (merge_mode=None)"), d.explanation)
+        assertWellFormedSVG(d.svg)
+        let noState = Bidirectional(LSTM(units: 2), mergeMode: nil, inputShape: [4, 1])
+        _ = try noState.callAll(Input(shape: [4, 1]))
+        XCTAssertEqual(try unrolledDiagram(noState).outputShapeText, "[(None, 2), (None, 2)]")
+    }
+
     func testStateOutputsAndGoBackwards() throws {
         let d = try UnrolledRNNDiagram(units: 32, timesteps: 12, inputFeatures: 1, returnSequences: false,
                                        returnState: true, goBackwards: true)

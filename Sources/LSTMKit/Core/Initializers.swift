@@ -1,29 +1,206 @@
 import Foundation
 
-/// Weight initialisers with Keras's definitions, drawing from the global seeded generator.
-public enum Initializer: String, Codable, Sendable {
-    /// U(−l, l) with l = sqrt(6 / (fanIn + fanOut)); fanIn = shape[0], fanOut = shape[1] for matrices.
-    case glorotUniform = "glorot_uniform"
+/// Weight initialisers with Keras's definitions, drawing from the global seeded generator
+/// (`LSTMKit.setRandomSeed(_:)` makes them reproducible).
+///
+/// Fans follow Keras's `compute_fans`: a matrix (d, u) has fanIn = d, fanOut = u; a vector (n) has
+/// fanIn = fanOut = n; higher ranks multiply both by the product of the leading axes. The variance-scaling
+/// family (`glorot*`, `he*`, `lecun*`) uses Keras's scale and mode; its normal variants are truncated
+/// at two standard deviations with stddev = sqrt(scale / fan) / 0.87962566103423978, as in Keras.
+/// Layers take them as `kernelInitializer:` etc.; configs store Keras's names (`"he_normal"`) or, for
+/// the parameterised ones, Keras's `{"class_name": "RandomUniform", "config": {...}}` form.
+public enum Initializer: Equatable, Sendable {
+    /// U(−l, l) with l = sqrt(6 / (fanIn + fanOut)) (Keras's `glorot_uniform`).
+    case glorotUniform
+    /// Truncated normal with stddev sqrt(2 / (fanIn + fanOut)) / 0.8796… (Keras's `glorot_normal`).
+    case glorotNormal
+    /// U(−l, l) with l = sqrt(6 / fanIn) (Keras's `he_uniform`).
+    case heUniform
+    /// Truncated normal with stddev sqrt(2 / fanIn) / 0.8796… (Keras's `he_normal`).
+    case heNormal
+    /// U(−l, l) with l = sqrt(3 / fanIn) (Keras's `lecun_uniform`).
+    case lecunUniform
+    /// Truncated normal with stddev sqrt(1 / fanIn) / 0.8796… (Keras's `lecun_normal`).
+    case lecunNormal
     /// A (semi-)orthogonal matrix from the QR decomposition of a standard normal one, signs fixed by diag(R).
     case orthogonal
     /// All zeros.
     case zeros
     /// All ones.
     case ones
+    /// U(minval, maxval); Keras's defaults are −0.05 and 0.05 (`random_uniform`).
+    case randomUniform(minval: Float = -0.05, maxval: Float = 0.05)
+    /// N(mean, stddev²); Keras's defaults are 0 and 0.05 (`random_normal`).
+    case randomNormal(mean: Float = 0, stddev: Float = 0.05)
+    /// N(mean, stddev²) with draws beyond two stddevs redrawn; Keras's defaults are 0 and 0.05 (`truncated_normal`).
+    case truncatedNormal(mean: Float = 0, stddev: Float = 0.05)
+
+    /// Keras's snake_case names, the form accepted by `init(name:)` and stored in configs.
+    public static let kerasNames = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+                                    "lecun_normal", "orthogonal", "zeros", "ones", "random_uniform", "random_normal",
+                                    "truncated_normal"]
+
+    /// Keras's snake_case name (`"he_normal"`, `"random_uniform"`, …).
+    public var name: String {
+        switch self {
+        case .glorotUniform: return "glorot_uniform"
+        case .glorotNormal: return "glorot_normal"
+        case .heUniform: return "he_uniform"
+        case .heNormal: return "he_normal"
+        case .lecunUniform: return "lecun_uniform"
+        case .lecunNormal: return "lecun_normal"
+        case .orthogonal: return "orthogonal"
+        case .zeros: return "zeros"
+        case .ones: return "ones"
+        case .randomUniform: return "random_uniform"
+        case .randomNormal: return "random_normal"
+        case .truncatedNormal: return "truncated_normal"
+        }
+    }
+
+    /// Keras's class name (`"HeNormal"`, `"RandomUniform"`, …).
+    public var className: String {
+        name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    /// The initialiser named like Keras: snake_case (`"he_normal"`) or the class name (`"HeNormal"`);
+    /// parameterised ones get Keras's default arguments. Throws naming the valid names otherwise.
+    public init(name: String) throws {
+        let key = name.lowercased().replacingOccurrences(of: "_", with: "")
+        switch key {
+        case "glorotuniform": self = .glorotUniform
+        case "glorotnormal": self = .glorotNormal
+        case "heuniform": self = .heUniform
+        case "henormal": self = .heNormal
+        case "lecununiform": self = .lecunUniform
+        case "lecunnormal": self = .lecunNormal
+        case "orthogonal": self = .orthogonal
+        case "zeros", "zero": self = .zeros
+        case "ones", "one": self = .ones
+        case "randomuniform", "uniform": self = .randomUniform()
+        case "randomnormal", "normal": self = .randomNormal()
+        case "truncatednormal": self = .truncatedNormal()
+        default:
+            throw LSTMKitError.invalidArgument(
+                "unknown initializer '\(name)'; expected one of \(Initializer.kerasNames.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+    }
+
+    /// How the initialiser is stored in a layer config: its Keras name, or Keras's `{class_name, config}`
+    /// form when it has arguments.
+    var configValue: ConfigValue {
+        switch self {
+        case .randomUniform(let lo, let hi):
+            return .layer(LayerConfig(className: className, values: ["minval": .double(Double(lo)), "maxval": .double(Double(hi)), "seed": .null]))
+        case .randomNormal(let mean, let sd), .truncatedNormal(let mean, let sd):
+            return .layer(LayerConfig(className: className, values: ["mean": .double(Double(mean)), "stddev": .double(Double(sd)), "seed": .null]))
+        default:
+            return .string(name)
+        }
+    }
+
+    /// Reads an initialiser from a config value: a name, or `{class_name, config}` (Keras's serialised form).
+    init(configValue v: ConfigValue, key: String) throws {
+        switch v {
+        case .string(let s): try self.init(name: s)
+        case .layer(let c):
+            let base = try Initializer(name: c.className)
+            func number(_ k: String, _ d: Float) throws -> Float {
+                switch c.values[k] {
+                case nil, .null?: return d
+                case .double(let x)?: return Float(x)
+                case .int(let x)?: return Float(x)
+                case let other?: throw LSTMKitError.invalidArgument("initializer \(c.className) expects '\(k)' to be a number, got \(other)")
+                }
+            }
+            if base == .orthogonal, let gain = try? number("gain", 1), gain != 1 {
+                throw LSTMKitError.invalidArgument("initializer Orthogonal in '\(key)': only gain 1.0 is supported, got \(gain)")
+            }
+            switch base {
+            case .randomUniform: self = .randomUniform(minval: try number("minval", -0.05), maxval: try number("maxval", 0.05))
+            case .randomNormal: self = .randomNormal(mean: try number("mean", 0), stddev: try number("stddev", 0.05))
+            case .truncatedNormal: self = .truncatedNormal(mean: try number("mean", 0), stddev: try number("stddev", 0.05))
+            default: self = base
+            }
+        default:
+            throw LSTMKitError.invalidArgument(
+                "expected '\(key)' to be an initializer name (\(Initializer.kerasNames.joined(separator: ", "))) or {class_name, config}, got \(v)")
+        }
+    }
+
+    /// Checks the arguments (a range with minval < maxval, a positive stddev); throws naming what was given.
+    func validate(_ what: String) throws {
+        switch self {
+        case .randomUniform(let lo, let hi):
+            guard lo.isFinite, hi.isFinite, lo < hi else {
+                throw LSTMKitError.invalidArgument("\(what): random_uniform expects finite minval < maxval, got minval \(lo), maxval \(hi)")
+            }
+        case .randomNormal(let mean, let sd), .truncatedNormal(let mean, let sd):
+            guard mean.isFinite, sd.isFinite, sd >= 0 else {
+                throw LSTMKitError.invalidArgument("\(what): \(name) expects a finite mean and stddev >= 0, got mean \(mean), stddev \(sd)")
+            }
+        default: break
+        }
+    }
+
+    /// Keras's `compute_fans`.
+    static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
+        switch shape.count {
+        case 0: return (1, 1)
+        case 1: return (shape[0], shape[0])
+        case 2: return (shape[0], shape[1])
+        default:
+            let receptive = shape.dropLast(2).reduce(1, *)
+            return (shape[shape.count - 2] * receptive, shape[shape.count - 1] * receptive)
+        }
+    }
 
     /// A new tensor of `shape` drawn from this initialiser.
     func make(_ shape: [Int]) -> Tensor {
+        let (fanIn, fanOut) = Initializer.fans(shape)
+        func varianceScaling(scale: Double, fan: Double, normal: Bool) -> Tensor {
+            let s = scale / Swift.max(1, fan)
+            if normal {
+                return Initializer.truncatedNormal(shape, mean: 0, stddev: Float(s.squareRoot() / 0.87962566103423978))
+            }
+            let limit = Float((3 * s).squareRoot())
+            return .randomUniform(shape, low: -limit, high: limit)
+        }
         switch self {
         case .zeros: return .zeros(shape)
         case .ones: return .ones(shape)
         case .glorotUniform:
-            let fanIn = shape.count >= 2 ? shape.dropLast().reduce(1, *) : (shape.first ?? 1)
-            let fanOut = shape.last ?? 1
             let limit = Float((6.0 / Double(Swift.max(1, fanIn + fanOut))).squareRoot())
             return .randomUniform(shape, low: -limit, high: limit)
+        case .glorotNormal: return varianceScaling(scale: 1, fan: Double(fanIn + fanOut) / 2, normal: true)
+        case .heUniform: return varianceScaling(scale: 2, fan: Double(fanIn), normal: false)
+        case .heNormal: return varianceScaling(scale: 2, fan: Double(fanIn), normal: true)
+        case .lecunUniform: return varianceScaling(scale: 1, fan: Double(fanIn), normal: false)
+        case .lecunNormal: return varianceScaling(scale: 1, fan: Double(fanIn), normal: true)
+        case .randomUniform(let lo, let hi): return .randomUniform(shape, low: lo, high: hi)
+        case .randomNormal(let mean, let sd): return .randomNormal(shape, mean: mean, stddev: sd)
+        case .truncatedNormal(let mean, let sd): return Initializer.truncatedNormal(shape, mean: mean, stddev: sd)
         case .orthogonal:
             return Initializer.orthogonalMatrix(rows: shape.dropLast().reduce(1, *), cols: shape.last ?? 1, shape: shape)
         }
+    }
+
+    /// Normal draws with |z| > 2 redrawn (Keras's `truncated_normal`), scaled by `stddev` and shifted by `mean`.
+    static func truncatedNormal(_ shape: [Int], mean: Float, stddev: Float) -> Tensor {
+        let count = shape.reduce(1, *)
+        let z: [Float] = LSTMKit.withGenerator { g in
+            var out = [Float](); out.reserveCapacity(count)
+            while out.count < count {
+                let u1 = Double.random(in: Double.ulpOfOne..<1, using: &g)
+                let u2 = Double.random(in: 0..<1, using: &g)
+                let r = (-2 * Foundation.log(u1)).squareRoot()
+                for v in [r * Foundation.cos(2 * .pi * u2), r * Foundation.sin(2 * .pi * u2)] where abs(v) <= 2 && out.count < count {
+                    out.append(Float(v))
+                }
+            }
+            return out
+        }
+        return Tensor(uncheckedShape: shape, scalars: z.map { mean + stddev * $0 })
     }
 
     /// Orthonormal rows or columns (whichever is fewer), by modified Gram–Schmidt in Double.

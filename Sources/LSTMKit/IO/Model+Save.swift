@@ -43,6 +43,11 @@ extension Model {
         if let c = compiled {
             saved.compile = SavedCompile(optimizer: c.optimizer.className, optimizerConfig: c.optimizer.config,
                                          loss: c.loss.rawValue, metrics: c.metrics.map(\.name))
+            switch c.metricSpec {
+            case .list: break
+            case .perOutput(let lists): saved.compile?.metricsPerOutput = lists.map { $0.map(\.name) }
+            case .byName(let dict): saved.compile?.metricsByOutput = dict.mapValues { $0.map(\.name) }
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -125,7 +130,14 @@ extension Model {
             let nonWeights = tensors.filter { !weightKeys.contains($0.key) }
             try optimizer.restoreState(for: keyed(model.trainableParameters, parameters: params, keys: saved.weights),
                                        tensors: nonWeights, metadata: metadata, source: url.path)
-            model.compile(optimizer: optimizer, loss: try Loss(name: c.loss), metrics: try c.metrics.map { try Metric(name: $0) })
+            let loss = try Loss(name: c.loss)
+            if let lists = c.metricsPerOutput {
+                model.compile(optimizer: optimizer, loss: loss, metrics: try lists.map { try $0.map { try Metric(name: $0) } })
+            } else if let dict = c.metricsByOutput {
+                model.compile(optimizer: optimizer, loss: loss, metrics: try dict.mapValues { try $0.map { try Metric(name: $0) } })
+            } else {
+                model.compile(optimizer: optimizer, loss: loss, metrics: try c.metrics.map { try Metric(name: $0) })
+            }
         } else if let stray = tensors.keys.sorted().first(where: { $0.hasPrefix(Optimizer.stateKeyPrefix) && !saved.weights.contains($0) }) {
             throw LSTMKitError.io("\(url.path): model.json has no compile settings, so expected no optimizer state, given '\(stray)'")
         }

@@ -67,8 +67,13 @@ struct SavedCompile: Codable {
     var optimizerConfig: [String: Double]
     var loss: String
     var metrics: [String]
+    /// Metric names per output (the list-of-lists form of `compile`), if that form was used.
+    var metricsPerOutput: [[String]]? = nil
+    /// Metric names by output name (the dictionary form of `compile`), if that form was used.
+    var metricsByOutput: [String: [String]]? = nil
 
     enum CodingKeys: String, CodingKey {
         case optimizer, optimizerConfig = "optimizer_config", loss, metrics
+        case metricsPerOutput = "metrics_per_output", metricsByOutput = "metrics_by_output"
     }
 }

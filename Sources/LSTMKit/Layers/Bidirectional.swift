@@ -3,6 +3,8 @@
 /// The backward copy's output sequence is flipped back to input order before merging, like Keras.
 /// x: (B, T, d) → (B, T, 2u) (`concat`, the default) or (B, T, u) (`sum`, `mul`, `ave`); (B, ·) without
 /// `returnSequences`. With `returnState`: `[merged, forward states…, backward states…]`.
+/// `mergeMode: nil` (Keras's `merge_mode=None`) does not merge: the outputs are `[forward, backward]`
+/// (each (B, [T,] u), the backward one in input order), then the states when `returnState`.
 /// Weights: the forward layer's, then the backward layer's; params doubled.
 public final class Bidirectional: Layer {
     /// How the two directions are combined.
@@ -12,11 +14,14 @@ public final class Bidirectional: Layer {
     public let forwardLayer: Recurrent
     /// The copy run over the reversed sequence (named `backward_<name>`).
     public let backwardLayer: Recurrent
-    /// How outputs are merged.
-    public let mergeMode: MergeMode
+    /// How outputs are merged; nil returns the two directions as separate outputs.
+    public let mergeMode: MergeMode?
 
-    /// Wraps `layer` (an LSTM, GRU or SimpleRNN) in both directions.
-    public init(_ layer: Recurrent, mergeMode: MergeMode = .concat, inputShape: [Int?]? = nil, name: String? = nil) {
+    /// Number of sequence outputs before the states: 1 when merged, 2 (forward, backward) for `mergeMode: nil`.
+    var sequenceOutputCount: Int { mergeMode == nil ? 2 : 1 }
+
+    /// Wraps `layer` (an LSTM, GRU or SimpleRNN) in both directions; `mergeMode: nil` keeps them separate.
+    public init(_ layer: Recurrent, mergeMode: MergeMode? = .concat, inputShape: [Int?]? = nil, name: String? = nil) {
         func copy(_ prefix: String, flip: Bool) -> Recurrent {
             var c = layer.config
             c.values["name"] = .string("\(prefix)_\(layer.name)")
@@ -40,9 +45,17 @@ public final class Bidirectional: Layer {
         guard let inner = try LayerRegistry.makeLayer(config.layer("layer")) as? Recurrent else {
             throw LSTMKitError.invalidArgument("Bidirectional needs a recurrent layer (LSTM, GRU, SimpleRNN)")
         }
-        let mode = try config.string("merge_mode", default: "concat")
-        guard let m = MergeMode(rawValue: mode) else {
-            throw LSTMKitError.invalidArgument("Bidirectional merge_mode must be concat, sum, mul or ave, got '\(mode)'")
+        var m: MergeMode? = .concat
+        switch config.values["merge_mode"] {
+        case nil: break
+        case .null?: m = nil
+        case .string(let mode)?:
+            guard let parsed = MergeMode(rawValue: mode) else {
+                throw LSTMKitError.invalidArgument("Bidirectional merge_mode must be concat, sum, mul, ave or null, got '\(mode)'")
+            }
+            m = parsed
+        case let other?:
+            throw LSTMKitError.invalidArgument("Bidirectional merge_mode must be concat, sum, mul, ave or null, got \(other)")
         }
         self.init(inner, mergeMode: m, inputShape: try config.shape("input_shape"), name: config.name)
     }
@@ -54,7 +67,7 @@ public final class Bidirectional: Layer {
     override var configValues: [String: ConfigValue] {
         var inner = forwardLayer.config
         inner.values["name"] = .string(String(forwardLayer.name.dropFirst("forward_".count)))
-        return ["layer": .layer(inner), "merge_mode": .string(mergeMode.rawValue)]
+        return ["layer": .layer(inner), "merge_mode": mergeMode.map { .string($0.rawValue) } ?? .null]
     }
 
     /// Forgets both directions' states (stateful layers).
@@ -74,7 +87,8 @@ public final class Bidirectional: Layer {
         let fo = try forwardLayer.computeOutputShapes(f), bo = try backwardLayer.computeOutputShapes(b)
         var out = fo[0]
         if mergeMode == .concat, let u = out.last! { out[out.count - 1] = 2 * u }
-        return [out] + fo.dropFirst() + bo.dropFirst()
+        let sequences = mergeMode == nil ? [out, out] : [out]
+        return sequences + fo.dropFirst() + bo.dropFirst()
     }
 
     override func build(_ inputShapes: [[Int?]]) throws {
@@ -94,16 +108,25 @@ public final class Bidirectional: Layer {
         let seq = forwardLayer.returnSequences
         let a = fr.outputs[0]
         let b = seq ? br.outputs[0].reversedAlongAxis1() : br.outputs[0]
-        let merged: Tensor
+        let sequences: [Tensor]
         switch mergeMode {
-        case .concat: merged = try Tensor.concatenated([a, b], axis: -1)
-        case .sum: merged = try a + b
-        case .mul: merged = try a * b
-        case .ave: merged = try (a + b) * 0.5
+        case .concat?: sequences = [try Tensor.concatenated([a, b], axis: -1)]
+        case .sum?: sequences = [try a + b]
+        case .mul?: sequences = [try a * b]
+        case .ave?: sequences = [try (a + b) * 0.5]
+        case nil: sequences = [a, b]
         }
-        let outputs = [merged] + fr.outputs.dropFirst() + br.outputs.dropFirst()
+        let k = sequences.count
+        let outputs = sequences + fr.outputs.dropFirst() + br.outputs.dropFirst()
         let outMask: Tensor? = seq ? mask : nil
-        let mergeMode = self.mergeMode, u = a.shape.last!
+        let u = a.shape.last!
+        guard let mergeMode = self.mergeMode else {
+            // Separate outputs: each direction gets its own gradient (the backward one flipped to processing order).
+            return LayerOutput(outputs: outputs, masks: Array(repeating: outMask, count: k) + Array(repeating: nil, count: outputs.count - k)) { grads in
+                let dA = grads[0], dB = seq ? grads[1].map { $0.reversedAlongAxis1() } : grads[1]
+                return try Bidirectional.combine(fr, br, dA: dA, dB: dB, stateGrads: Array(grads.dropFirst(k)), n: n, explicitStates: inputs.count > 1)
+            }
+        }
         return LayerOutput(outputs: outputs, masks: [outMask] + Array(repeating: nil, count: outputs.count - 1)) { grads in
             var dA: Tensor? = nil, dB: Tensor? = nil
             if let g = grads[0] {
@@ -119,11 +142,18 @@ public final class Bidirectional: Layer {
                 }
                 if seq { dB = dB!.reversedAlongAxis1() }
             }
-            let fStates = Array(grads.dropFirst().prefix(n)), bStates = Array(grads.dropFirst(1 + n))
-            let df = try fr.pullback([dA] + fStates), db = try br.pullback([dB] + bStates)
-            var dx: Tensor? = df[0]
-            if let d = db[0] { dx = try dx.map { try $0 + d } ?? d }
-            return [dx] + (inputs.count > 1 ? Array(df.dropFirst()) + Array(db.dropFirst()) : [])
+            return try Bidirectional.combine(fr, br, dA: dA, dB: dB, stateGrads: Array(grads.dropFirst()), n: n, explicitStates: inputs.count > 1)
         }
+    }
+
+    /// Runs both directions' pullbacks (sequence gradients in each direction's processing order, then the
+    /// state gradients: forward's n, backward's n) and sums their input gradients.
+    private static func combine(_ fr: LayerOutput, _ br: LayerOutput, dA: Tensor?, dB: Tensor?, stateGrads: [Tensor?],
+                                n: Int, explicitStates: Bool) throws -> [Tensor?] {
+        let fStates = Array(stateGrads.prefix(n)), bStates = Array(stateGrads.dropFirst(n))
+        let df = try fr.pullback([dA] + fStates), db = try br.pullback([dB] + bStates)
+        var dx: Tensor? = df[0]
+        if let d = db[0] { dx = try dx.map { try $0 + d } ?? d }
+        return [dx] + (explicitStates ? Array(df.dropFirst()) + Array(db.dropFirst()) : [])
     }
 }

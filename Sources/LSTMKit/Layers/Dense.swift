@@ -1,7 +1,9 @@
 /// A fully connected layer: `y = activation(x · kernel + bias)`.
 ///
 /// x: (B, d) → y: (B, units). On higher-rank input (B, T, d) it applies to the last axis, giving
-/// (B, T, units), exactly like Keras. Weights: kernel (d, units) glorot-uniform, bias (units) zeros.
+/// (B, T, units), exactly like Keras. Weights: kernel (d, units) glorot-uniform, bias (units) zeros (other
+/// initializers via `kernelInitializer:`/`biasInitializer:`; `kernelRegularizer:` etc. add loss penalties,
+/// `kernelConstraint:` etc. project the weights after each optimizer step).
 /// Params: `units·(d + 1)` (or `units·d` without bias).
 public final class Dense: Layer {
     /// Output features.
@@ -10,29 +12,52 @@ public final class Dense: Layer {
     public let activation: Activation
     /// Whether a bias is added.
     public let useBias: Bool
+    /// Initializer of the kernel (glorot-uniform by default).
+    public var kernelInitializer: Initializer { kernelOptions.initializer }
+    /// Initializer of the bias (zeros by default).
+    public var biasInitializer: Initializer { biasOptions.initializer }
+    /// Penalty on the kernel, if any.
+    public var kernelRegularizer: Regularizer? { kernelOptions.regularizer }
+    /// Penalty on the bias, if any.
+    public var biasRegularizer: Regularizer? { biasOptions.regularizer }
+    /// Projection of the kernel after each optimizer step, if any.
+    public var kernelConstraint: Constraint? { kernelOptions.constraint }
+    /// Projection of the bias after each optimizer step, if any.
+    public var biasConstraint: Constraint? { biasOptions.constraint }
+    let kernelOptions: WeightOptions, biasOptions: WeightOptions
     private(set) var kernel: Parameter!
     private(set) var bias: Parameter?
 
     /// A dense layer with `units` outputs; `inputShape` (without batch) lets a Sequential model start here.
     public init(units: Int, activation: Activation = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil,
                 inputShape: [Int?]? = nil, name: String? = nil) {
         self.units = units
         self.activation = activation
         self.useBias = useBias
+        kernelOptions = WeightOptions(kernelInitializer, kernelRegularizer, kernelConstraint)
+        biasOptions = WeightOptions(biasInitializer, biasRegularizer, biasConstraint)
         super.init(name: name, defaultPrefix: "dense", inputShape: inputShape)
     }
 
     /// Rebuilds a dense layer from its config.
     convenience init(config: LayerConfig) throws {
+        let k = try WeightOptions(config: config, prefix: "kernel", default: .glorotUniform)
+        let b = try WeightOptions(config: config, prefix: "bias", default: .zeros)
         self.init(units: try config.int("units"), activation: try config.activation("activation", default: .linear),
-                  useBias: try config.bool("use_bias", default: true), inputShape: try config.shape("input_shape"),
+                  useBias: try config.bool("use_bias", default: true),
+                  kernelInitializer: k.initializer, biasInitializer: b.initializer, kernelRegularizer: k.regularizer,
+                  biasRegularizer: b.regularizer, kernelConstraint: k.constraint, biasConstraint: b.constraint, inputShape: try config.shape("input_shape"),
                   name: config.name)
     }
 
     public override var className: String { "Dense" }
 
     override var configValues: [String: ConfigValue] {
-        ["units": .int(units), "activation": .string(activation.rawValue), "use_bias": .bool(useBias)]
+        (["units": .int(units), "activation": .string(activation.rawValue), "use_bias": .bool(useBias)] as [String: ConfigValue])
+            .merging(kernelOptions.config("kernel")) { $1 }.merging(biasOptions.config("bias")) { $1 }
     }
 
     override func computeOutputShapes(_ inputShapes: [[Int?]]) throws -> [[Int?]] {
@@ -49,8 +74,10 @@ public final class Dense: Layer {
 
     override func build(_ inputShapes: [[Int?]]) throws {
         let d = inputShapes[0].last!!
-        kernel = addParameter("kernel", Initializer.glorotUniform.make([d, units]))
-        if useBias { bias = addParameter("bias", .zeros([units])) }
+        try validateWeightOptions("kernel", shape: [d, units], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
+        try validateWeightOptions("bias", shape: [units], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
+        kernel = addParameter("kernel", kernelInitializer.make([d, units]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        if useBias { bias = addParameter("bias", biasInitializer.make([units]), regularizer: biasRegularizer, constraint: biasConstraint) }
     }
 
     // x: (N…, d) → y: (N…, units); the leading axes are flattened to n rows.

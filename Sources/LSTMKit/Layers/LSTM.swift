@@ -4,7 +4,10 @@
 /// `z = x·kernel + h·recurrentKernel + bias`, `i = σ(z_i)`, `f = σ(z_f)`, `g = act(z_c)`,
 /// `o = σ(z_o)`, `c' = f⊙c + i⊙g`, `h' = o⊙act(c')` (σ = `recurrentActivation`, act = `activation`).
 /// Weights: kernel (d, 4u) glorot-uniform, recurrentKernel (u, 4u) orthogonal, bias (4u) zeros with
-/// the forget slice 1.0 when `unitForgetBias`. Params `4u(d + u + 1)`.
+/// the forget slice 1.0 when `unitForgetBias` (other initializers via `kernelInitializer:` etc.; with
+/// `unitForgetBias` the bias initializer fills the i slice and the c, o slices, as Keras calls it).
+/// `kernelRegularizer:` etc. add penalties to the training loss; `kernelConstraint:` etc. project the
+/// weights after each optimizer step. Params `4u(d + u + 1)`.
 /// x: (B, T, d) → (B, T, u) with `returnSequences`, else (B, u); `returnState` adds h, c: (B, u) each.
 public final class LSTM: Recurrent {
     /// Used for the candidate and the output (tanh by default; Keras's `activation`).
@@ -15,6 +18,25 @@ public final class LSTM: Recurrent {
     public let useBias: Bool
     /// Initialise the forget-gate bias to 1.
     public let unitForgetBias: Bool
+    /// Initializer of the input kernel (glorot-uniform by default).
+    public var kernelInitializer: Initializer { kernelOptions.initializer }
+    /// Initializer of the recurrent kernel (orthogonal by default).
+    public var recurrentInitializer: Initializer { recurrentOptions.initializer }
+    /// Initializer of the bias (zeros by default).
+    public var biasInitializer: Initializer { biasOptions.initializer }
+    /// Penalty on the input kernel, if any.
+    public var kernelRegularizer: Regularizer? { kernelOptions.regularizer }
+    /// Penalty on the recurrent kernel, if any.
+    public var recurrentRegularizer: Regularizer? { recurrentOptions.regularizer }
+    /// Penalty on the bias, if any.
+    public var biasRegularizer: Regularizer? { biasOptions.regularizer }
+    /// Projection of the input kernel after each optimizer step, if any.
+    public var kernelConstraint: Constraint? { kernelOptions.constraint }
+    /// Projection of the recurrent kernel after each optimizer step, if any.
+    public var recurrentConstraint: Constraint? { recurrentOptions.constraint }
+    /// Projection of the bias after each optimizer step, if any.
+    public var biasConstraint: Constraint? { biasOptions.constraint }
+    let kernelOptions: WeightOptions, recurrentOptions: WeightOptions, biasOptions: WeightOptions
     private(set) var kernel: Parameter!
     private(set) var recurrentKernel: Parameter!
     private(set) var bias: Parameter?
@@ -24,13 +46,20 @@ public final class LSTM: Recurrent {
 
     /// An LSTM with `units` hidden units; arguments as in Keras (camelCase).
     public init(units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
-                useBias: Bool = true, unitForgetBias: Bool = true, returnSequences: Bool = false,
+                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
+                recurrentInitializer: Initializer = .orthogonal, biasInitializer: Initializer = .zeros,
+                unitForgetBias: Bool = true, kernelRegularizer: Regularizer? = nil, recurrentRegularizer: Regularizer? = nil,
+                biasRegularizer: Regularizer? = nil, kernelConstraint: Constraint? = nil, recurrentConstraint: Constraint? = nil,
+                biasConstraint: Constraint? = nil, returnSequences: Bool = false,
                 returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
                 dropout: Float = 0, recurrentDropout: Float = 0, inputShape: [Int?]? = nil, name: String? = nil) {
         self.activation = activation
         self.recurrentActivation = recurrentActivation
         self.useBias = useBias
         self.unitForgetBias = unitForgetBias
+        kernelOptions = WeightOptions(kernelInitializer, kernelRegularizer, kernelConstraint)
+        recurrentOptions = WeightOptions(recurrentInitializer, recurrentRegularizer, recurrentConstraint)
+        biasOptions = WeightOptions(biasInitializer, biasRegularizer, biasConstraint)
         super.init(units: units, returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
                    stateful: stateful, dropout: dropout, recurrentDropout: recurrentDropout,
                    inputShape: inputShape, name: name, defaultPrefix: "lstm")
@@ -38,9 +67,16 @@ public final class LSTM: Recurrent {
 
     /// Rebuilds an LSTM from its config.
     convenience init(config c: LayerConfig) throws {
+        let k = try WeightOptions(config: c, prefix: "kernel", default: .glorotUniform)
+        let r = try WeightOptions(config: c, prefix: "recurrent", default: .orthogonal)
+        let b = try WeightOptions(config: c, prefix: "bias", default: .zeros)
         self.init(units: try c.int("units"), activation: try c.activation("activation", default: .tanh),
                   recurrentActivation: try c.activation("recurrent_activation", default: .sigmoid),
-                  useBias: try c.bool("use_bias", default: true), unitForgetBias: try c.bool("unit_forget_bias", default: true),
+                  useBias: try c.bool("use_bias", default: true),
+                  kernelInitializer: k.initializer, recurrentInitializer: r.initializer, biasInitializer: b.initializer,
+                  unitForgetBias: try c.bool("unit_forget_bias", default: true),
+                  kernelRegularizer: k.regularizer, recurrentRegularizer: r.regularizer, biasRegularizer: b.regularizer,
+                  kernelConstraint: k.constraint, recurrentConstraint: r.constraint, biasConstraint: b.constraint,
                   returnSequences: try c.bool("return_sequences", default: false),
                   returnState: try c.bool("return_state", default: false), goBackwards: try c.bool("go_backwards", default: false),
                   stateful: try c.bool("stateful", default: false), dropout: Float(try c.double("dropout", default: 0)),
@@ -54,17 +90,27 @@ public final class LSTM: Recurrent {
         recurrentConfig.merging([
             "activation": .string(activation.rawValue), "recurrent_activation": .string(recurrentActivation.rawValue),
             "use_bias": .bool(useBias), "unit_forget_bias": .bool(unitForgetBias),
-        ]) { $1 }
+        ]) { $1 }.merging(kernelOptions.config("kernel")) { $1 }.merging(recurrentOptions.config("recurrent")) { $1 }
+            .merging(biasOptions.config("bias")) { $1 }
     }
 
     override func build(_ inputShapes: [[Int?]]) throws {
         let d = inputShapes[0][2]!, u = units
-        kernel = addParameter("kernel", Initializer.glorotUniform.make([d, 4 * u]))
-        recurrentKernel = addParameter("recurrent_kernel", Initializer.orthogonal.make([u, 4 * u]))
+        try validateWeightOptions("kernel", shape: [d, 4 * u], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
+        try validateWeightOptions("recurrent", shape: [u, 4 * u], initializer: recurrentInitializer, regularizer: recurrentRegularizer, constraint: recurrentConstraint)
+        try validateWeightOptions("bias", shape: [4 * u], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
+        kernel = addParameter("kernel", kernelInitializer.make([d, 4 * u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        recurrentKernel = addParameter("recurrent_kernel", recurrentInitializer.make([u, 4 * u]),
+                                       regularizer: recurrentRegularizer, constraint: recurrentConstraint)
         if useBias {
-            var b = Tensor.zeros([4 * u])
-            if unitForgetBias { b.withUnsafeMutableBufferPointer { for k in u..<(2 * u) { $0[k] = 1 } } }
-            bias = addParameter("bias", b)
+            let b: Tensor
+            if unitForgetBias {
+                // Keras: concat(bias_initializer((u,)), ones((u,)), bias_initializer((2u,))).
+                b = try Tensor.concatenated([biasInitializer.make([u]), .ones([u]), biasInitializer.make([2 * u])], axis: 0)
+            } else {
+                b = biasInitializer.make([4 * u])
+            }
+            bias = addParameter("bias", b, regularizer: biasRegularizer, constraint: biasConstraint)
         }
     }
 

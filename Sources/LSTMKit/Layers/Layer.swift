@@ -191,11 +191,22 @@ public class Layer {
         }
     }
 
-    /// Creates and registers a parameter.
-    func addParameter(_ name: String, _ value: Tensor) -> Parameter {
+    /// Creates and registers a parameter, with its regularizer and constraint (Keras's `add_weight`).
+    func addParameter(_ name: String, _ value: Tensor, regularizer: Regularizer? = nil, constraint: Constraint? = nil) -> Parameter {
         let p = Parameter(value, name: name, layerName: self.name)
+        p.regularizer = regularizer
+        p.constraint = constraint
         ownParameters.append(p)
         return p
+    }
+
+    /// Validates a weight's initializer, regularizer and constraint (`what` names the argument family, e.g.
+    /// `kernel`) before the weight is created; throws naming the layer, the argument and the value given.
+    func validateWeightOptions(_ what: String, shape: [Int], initializer: Initializer, regularizer: Regularizer?, constraint: Constraint?) throws {
+        let label = "\(className) '\(name)'"
+        try initializer.validate("\(label) \(what)Initializer")
+        try regularizer?.validate("\(label) \(what)Regularizer")
+        try constraint?.validate("\(label) \(what)Constraint", shape: shape)
     }
 }
 

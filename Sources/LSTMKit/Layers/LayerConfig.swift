@@ -111,6 +111,18 @@ public struct LayerConfig: Codable, Equatable, Sendable {
         guard values[key] != nil else { return d }
         return try Activation(name: string(key))
     }
+    func initializer(_ key: String, default d: Initializer) throws -> Initializer {
+        guard let v = values[key], v != .null else { return d }
+        return try Initializer(configValue: v, key: key)
+    }
+    func regularizer(_ key: String) throws -> Regularizer? {
+        guard let v = values[key], v != .null else { return nil }
+        return try Regularizer(configValue: v, key: key)
+    }
+    func constraint(_ key: String) throws -> Constraint? {
+        guard let v = values[key], v != .null else { return nil }
+        return try Constraint(configValue: v, key: key)
+    }
     func layer(_ key: String) throws -> LayerConfig {
         guard case .layer(let l)? = values[key] else { throw missing(key, "a layer config") }
         return l

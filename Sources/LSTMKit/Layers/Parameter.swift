@@ -14,6 +14,10 @@ public final class Parameter {
     public internal(set) var layerName: String
     /// Whether optimisers should update it (mirrors the owning layer's `trainable`).
     public var trainable: Bool = true
+    /// Penalty added to the training loss (the layer's `kernelRegularizer` etc.), if any.
+    public internal(set) var regularizer: Regularizer?
+    /// Projection applied after every optimizer step (the layer's `kernelConstraint` etc.), if any.
+    public internal(set) var constraint: Constraint?
 
     /// Creates a parameter with a zero gradient.
     public init(_ value: Tensor, name: String, layerName: String) {
@@ -40,5 +44,31 @@ public final class Parameter {
     /// Adds `delta` (same shape) into `grad`.
     func accumulate(_ delta: UnsafePointer<Float>) {
         grad.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] += delta[i] } }
+    }
+}
+
+/// The initializer, regularizer and constraint of one kind of weight (`kernel`, `recurrent`, `bias`), as a
+/// layer stores them and writes them to its config under Keras's keys (`kernel_initializer`, …).
+struct WeightOptions: Equatable {
+    var initializer: Initializer
+    var regularizer: Regularizer?
+    var constraint: Constraint?
+
+    init(_ initializer: Initializer, _ regularizer: Regularizer?, _ constraint: Constraint?) {
+        self.initializer = initializer
+        self.regularizer = regularizer
+        self.constraint = constraint
+    }
+
+    /// Reads `<prefix>_initializer`, `<prefix>_regularizer`, `<prefix>_constraint` (absent or null: defaults).
+    init(config c: LayerConfig, prefix: String, default d: Initializer) throws {
+        self.init(try c.initializer("\(prefix)_initializer", default: d), try c.regularizer("\(prefix)_regularizer"),
+                  try c.constraint("\(prefix)_constraint"))
+    }
+
+    /// The three config entries, null where unset (as Keras writes them).
+    func config(_ prefix: String) -> [String: ConfigValue] {
+        ["\(prefix)_initializer": initializer.configValue, "\(prefix)_regularizer": regularizer?.configValue ?? .null,
+         "\(prefix)_constraint": constraint?.configValue ?? .null]
     }
 }

@@ -7,24 +7,57 @@ public final class SimpleRNN: Recurrent {
     public let activation: Activation
     /// Whether the layer has a bias.
     public let useBias: Bool
+    /// Initializer of the input kernel (glorot-uniform by default).
+    public var kernelInitializer: Initializer { kernelOptions.initializer }
+    /// Initializer of the recurrent kernel (orthogonal by default).
+    public var recurrentInitializer: Initializer { recurrentOptions.initializer }
+    /// Initializer of the bias (zeros by default).
+    public var biasInitializer: Initializer { biasOptions.initializer }
+    /// Penalty on the input kernel, if any.
+    public var kernelRegularizer: Regularizer? { kernelOptions.regularizer }
+    /// Penalty on the recurrent kernel, if any.
+    public var recurrentRegularizer: Regularizer? { recurrentOptions.regularizer }
+    /// Penalty on the bias, if any.
+    public var biasRegularizer: Regularizer? { biasOptions.regularizer }
+    /// Projection of the input kernel after each optimizer step, if any.
+    public var kernelConstraint: Constraint? { kernelOptions.constraint }
+    /// Projection of the recurrent kernel after each optimizer step, if any.
+    public var recurrentConstraint: Constraint? { recurrentOptions.constraint }
+    /// Projection of the bias after each optimizer step, if any.
+    public var biasConstraint: Constraint? { biasOptions.constraint }
+    let kernelOptions: WeightOptions, recurrentOptions: WeightOptions, biasOptions: WeightOptions
     private(set) var kernel: Parameter!
     private(set) var recurrentKernel: Parameter!
     private(set) var bias: Parameter?
 
     /// A simple RNN with `units` hidden units; arguments as in Keras (camelCase).
-    public init(units: Int, activation: Activation = .tanh, useBias: Bool = true, returnSequences: Bool = false,
+    public init(units: Int, activation: Activation = .tanh, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform,
+                recurrentInitializer: Initializer = .orthogonal, biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, recurrentRegularizer: Regularizer? = nil,
+                biasRegularizer: Regularizer? = nil, kernelConstraint: Constraint? = nil, recurrentConstraint: Constraint? = nil,
+                biasConstraint: Constraint? = nil, returnSequences: Bool = false,
                 returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
                 dropout: Float = 0, recurrentDropout: Float = 0, inputShape: [Int?]? = nil, name: String? = nil) {
         self.activation = activation
         self.useBias = useBias
+        kernelOptions = WeightOptions(kernelInitializer, kernelRegularizer, kernelConstraint)
+        recurrentOptions = WeightOptions(recurrentInitializer, recurrentRegularizer, recurrentConstraint)
+        biasOptions = WeightOptions(biasInitializer, biasRegularizer, biasConstraint)
         super.init(units: units, returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
                    stateful: stateful, dropout: dropout, recurrentDropout: recurrentDropout,
                    inputShape: inputShape, name: name, defaultPrefix: "simple_rnn")
     }
 
     convenience init(config c: LayerConfig) throws {
+        let k = try WeightOptions(config: c, prefix: "kernel", default: .glorotUniform)
+        let r = try WeightOptions(config: c, prefix: "recurrent", default: .orthogonal)
+        let b = try WeightOptions(config: c, prefix: "bias", default: .zeros)
         self.init(units: try c.int("units"), activation: try c.activation("activation", default: .tanh),
                   useBias: try c.bool("use_bias", default: true),
+                  kernelInitializer: k.initializer, recurrentInitializer: r.initializer, biasInitializer: b.initializer,
+                  kernelRegularizer: k.regularizer, recurrentRegularizer: r.regularizer, biasRegularizer: b.regularizer,
+                  kernelConstraint: k.constraint, recurrentConstraint: r.constraint, biasConstraint: b.constraint,
                   returnSequences: try c.bool("return_sequences", default: false),
                   returnState: try c.bool("return_state", default: false), goBackwards: try c.bool("go_backwards", default: false),
                   stateful: try c.bool("stateful", default: false), dropout: Float(try c.double("dropout", default: 0)),
@@ -36,13 +69,19 @@ public final class SimpleRNN: Recurrent {
 
     override var configValues: [String: ConfigValue] {
         recurrentConfig.merging(["activation": .string(activation.rawValue), "use_bias": .bool(useBias)]) { $1 }
+            .merging(kernelOptions.config("kernel")) { $1 }.merging(recurrentOptions.config("recurrent")) { $1 }
+            .merging(biasOptions.config("bias")) { $1 }
     }
 
     override func build(_ inputShapes: [[Int?]]) throws {
         let d = inputShapes[0][2]!, u = units
-        kernel = addParameter("kernel", Initializer.glorotUniform.make([d, u]))
-        recurrentKernel = addParameter("recurrent_kernel", Initializer.orthogonal.make([u, u]))
-        if useBias { bias = addParameter("bias", .zeros([u])) }
+        try validateWeightOptions("kernel", shape: [d, u], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
+        try validateWeightOptions("recurrent", shape: [u, u], initializer: recurrentInitializer, regularizer: recurrentRegularizer, constraint: recurrentConstraint)
+        try validateWeightOptions("bias", shape: [u], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
+        kernel = addParameter("kernel", kernelInitializer.make([d, u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        recurrentKernel = addParameter("recurrent_kernel", recurrentInitializer.make([u, u]),
+                                       regularizer: recurrentRegularizer, constraint: recurrentConstraint)
+        if useBias { bias = addParameter("bias", biasInitializer.make([u]), regularizer: biasRegularizer, constraint: biasConstraint) }
     }
 
     // x: (B, T, d), initial [h0]: (B, u) → sequence (B, T, u), finals [h].

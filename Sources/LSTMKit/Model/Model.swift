@@ -106,6 +106,9 @@ public class Model {
     /// Input shapes (batch `nil`), one per model input.
     public var inputShapes: [[Int?]] { inputs.map(\.shape) }
 
+    /// Keras's `output_names`: the name of the layer producing each output (they name per-output logs).
+    public var outputNames: [String] { outputs.map(\.layer.name) }
+
     // MARK: - Graph
 
     func setGraph(inputs: [SymbolicTensor], outputs: [SymbolicTensor]) throws {

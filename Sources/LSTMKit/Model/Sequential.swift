@@ -11,6 +11,9 @@
 /// output (an RNN with `returnState` belongs in a functional `Model`).
 public final class Sequential: Model {
     private var stack: [Layer] = []
+
+    /// The last layer's name: Keras's output name, also before the graph is built.
+    public override var outputNames: [String] { outputs.isEmpty ? stack.last.map { [$0.name] } ?? [] : super.outputNames }
     private var inputLayer: Input?
 
     /// A model of `layers` in order; an `Input` may come first. Throws on incompatible shapes.

@@ -14,7 +14,7 @@ extension Model {
         let c = try requireCompiled("evaluate")
         try checkLoopArguments(batchSize: batchSize, verbose: verbose, what: "evaluate")
         _ = try checkedSampleCount(x, y, what: "evaluate")
-        try checkTargets(y, metrics: c.metrics)
+        try checkTargets(y)
         let n = x[0].shape[0]
         let settings = ProgressSettings(phase: .evaluate, verbose: verbose, epochs: 1,
                                         stepsPerEpoch: (n + batchSize - 1) / batchSize, samples: n)
@@ -34,14 +34,15 @@ extension Model {
                       onBatch: ((Int, TrainingLogs) -> Void)? = nil) throws -> TrainingLogs {
         let n = x[0].shape[0]
         let steps = (n + batchSize - 1) / batchSize
-        var running = RunningMeans(metrics: c.metrics)
+        var running = try runningMeans(c, outputs: y.count)
         for step in 0..<steps {
             try Interruption.check("\(what) (batch \(step + 1)/\(steps))")
             let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
             let bx = x.map { $0.rows(range) }, by = y.map { $0.rows(range) }
             let f = try GradientMode.withoutGradients { try forwardWithMasks(bx, training: false) }
-            let (loss, _) = try lossAndGradients(by, f.outputs, masks: f.masks, loss: c.loss)
-            try running.add(loss: loss, targets: by, outputs: f.outputs, masks: f.masks, samples: range.count)
+            let (dataLoss, outputLosses, _) = try lossAndGradients(by, f.outputs, masks: f.masks, loss: c.loss)
+            let loss = dataLoss + regularizationLoss()   // Keras's test step adds model.losses too
+            try running.add(loss: loss, outputLosses: outputLosses, targets: by, outputs: f.outputs, masks: f.masks, samples: range.count)
             onBatch?(step + 1, running.logs)
         }
         return running.logs

@@ -26,12 +26,13 @@ extension Model {
         try checkLoopArguments(batchSize: batchSize, verbose: verbose, what: "fit")
         guard epochs >= 0 else { throw LSTMKitError.invalidArgument("fit expects epochs >= 0, got \(epochs)") }
         let total = try checkedSampleCount(x, y, what: "fit")
-        try checkTargets(y, metrics: c.metrics)
+        try checkTargets(y)
+        let fresh = try runningMeans(c, outputs: y.count)   // a metrics form that does not fit throws before training
         var trainX = x, trainY = y
         var validation: ([Tensor], [Tensor])?
         if let (vx, vy) = validationData {
             _ = try checkedSampleCount(vx, vy, what: "fit validationData")
-            try checkTargets(vy, metrics: c.metrics)
+            try checkTargets(vy)
             validation = (vx, vy)
         } else if validationSplit != 0 {
             let at = try splitPoint(samples: total, fraction: validationSplit, argument: "validationSplit")
@@ -52,13 +53,13 @@ extension Model {
             reporter?.epochBegan(epoch, settings: settings)
             let started = DispatchTime.now().uptimeNanoseconds
             let order = shuffle ? LSTMKit.permutation(n) : nil
-            var running = RunningMeans(metrics: c.metrics)
+            var running = fresh
             for step in 0..<steps {
                 try Interruption.check("fit (epoch \(epoch + 1)/\(epochs), batch \(step + 1)/\(steps))")
                 let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
                 let bx = try batch(trainX, range, order), by = try batch(trainY, range, order)
                 let result = try trainStep(bx, by, compiled: c)
-                try running.add(loss: result.loss, targets: by, outputs: result.outputs, masks: result.masks, samples: range.count)
+                try running.add(loss: result.loss, outputLosses: result.outputLosses, targets: by, outputs: result.outputs, masks: result.masks, samples: range.count)
                 let logs = running.logs
                 reporter?.batchEnded(step: step + 1, logs: logs, settings: settings)
                 for cb in callbacks { try cb.onBatchEnd(step, logs: logs, context: context) }
@@ -90,47 +91,108 @@ extension Model {
         guard (0...2).contains(verbose) else { throw LSTMKitError.invalidArgument("\(what) expects verbose 0, 1 or 2, got \(verbose)") }
     }
 
-    /// Targets must match the outputs in number; metrics are reported for single-output models only.
-    func checkTargets(_ y: [Tensor], metrics: [Metric]) throws {
+    /// Targets must match the outputs in number.
+    func checkTargets(_ y: [Tensor]) throws {
         guard y.count == outputs.count || outputs.isEmpty else {
             throw LSTMKitError.invalidArgument("model '\(name)' has \(outputs.count) output(s), so it expects \(outputs.count) target tensor(s), got \(y.count)")
         }
-        if !metrics.isEmpty && y.count > 1 {
-            throw LSTMKitError.invalidArgument("metrics are reported for single-output models; model '\(name)' has \(y.count) outputs (compile it without metrics)")
+    }
+
+    /// Empty running means for the compiled metrics on a model with `n` outputs: the metrics of each
+    /// output resolved from the `compile` form as Keras resolves them, and Keras's log names.
+    func runningMeans(_ c: CompiledTraining, outputs n: Int) throws -> RunningMeans {
+        let known = outputNames
+        let names = n == known.count ? known : (0..<n).map { _ in name }
+        func invalid(_ received: String, _ reason: String) -> LSTMKitError {
+            let quoted = names.map { "'\($0)'" }.joined(separator: ", ")
+            let structure = Array(repeating: "'X'", count: n).joined(separator: ", ")
+            return LSTMKitError.invalidArgument(
+                "model '\(name)' has \(n) outputs (\(names.joined(separator: ", "))): \(reason). Invalid `metrics`. `metrics` should contain metrics objects and either be a dict or a list matching the output names of the functional model [\(quoted)] or match the output structure of the model: [\(structure)].\nReceived: metrics=\(received)")
         }
+        func pyList(_ ms: [Metric]) -> String { "[" + ms.map { "'\($0.name)'" }.joined(separator: ", ") + "]" }
+        let perOutput: [[Metric]]
+        switch c.metricSpec {
+        case .list(let ms):
+            if n == 1 { perOutput = [ms] }
+            else if ms.isEmpty { perOutput = Array(repeating: [], count: n) }
+            else if ms.count == n { perOutput = ms.map { [$0] } }
+            else { throw invalid(pyList(ms), "a flat metrics list needs one metric per output (\(n)), got \(ms.count)") }
+        case .perOutput(let lists):
+            guard lists.count == n else {
+                throw invalid("[" + lists.map(pyList).joined(separator: ", ") + "]", "expected \(n) metric lists (one per output), got \(lists.count)")
+            }
+            perOutput = lists
+        case .byName(let dict):
+            let received = "{" + dict.keys.sorted().map { "'\($0)': \(pyList(dict[$0]!))" }.joined(separator: ", ") + "}"
+            if let unknown = dict.keys.sorted().first(where: { !names.contains($0) }) {
+                throw invalid(received, "no output is named '\(unknown)'")
+            }
+            perOutput = names.map { dict[$0] ?? [] }
+        }
+        return RunningMeans(metrics: perOutput, outputNames: n > 1 ? names : nil)
     }
 }
 
-/// Batch-size-weighted running means of the loss and metrics over an epoch (Keras's mean trackers).
+/// Batch-size-weighted running means of the loss, the per-output losses (several outputs) and the metrics
+/// over an epoch (Keras's mean trackers), reported under Keras's names.
 struct RunningMeans {
-    let metrics: [Metric]
+    /// Metrics per output.
+    let metrics: [[Metric]]
+    /// `<output>_loss` per output when the model has several outputs, else empty.
+    private let lossNames: [String]
+    /// The log name of each metric, per output (`mae`, or `<output>_mae` with several outputs).
+    private let metricNames: [[String]]
     private var lossSum = 0.0
     private var samples = 0
-    private var metricSums: [Double]
-    private var metricWeights: [Double]
+    private var outputLossSums: [Double]
+    private var metricSums: [[Double]]
+    private var metricWeights: [[Double]]
 
-    init(metrics: [Metric]) {
+    /// `outputNames` nil: a single-output model (plain metric names); else one name per output.
+    init(metrics: [[Metric]], outputNames: [String]?) {
         self.metrics = metrics
-        metricSums = Array(repeating: 0, count: metrics.count)
-        metricWeights = Array(repeating: 0, count: metrics.count)
+        var used = Set(["loss"])
+        func unique(_ base: String) -> String {   // Keras appends _1, _2, … to a repeated name
+            var candidate = base, k = 1
+            while used.contains(candidate) { candidate = "\(base)_\(k)"; k += 1 }
+            used.insert(candidate)
+            return candidate
+        }
+        if let outputNames {
+            lossNames = outputNames.map { unique("\($0)_loss") }
+            metricNames = zip(outputNames, metrics).map { o, ms in ms.map { unique("\(o)_\($0.name)") } }
+        } else {
+            lossNames = []
+            metricNames = metrics.map { $0.map { unique($0.name) } }
+        }
+        outputLossSums = Array(repeating: 0, count: lossNames.count)
+        metricSums = metrics.map { Array(repeating: 0, count: $0.count) }
+        metricWeights = metricSums
     }
 
-    /// Adds one batch: its loss (weighted by the batch size) and its metrics (weighted by the output's
-    /// mask when there is one).
-    mutating func add(loss: Float, targets: [Tensor], outputs: [Tensor], masks: [Tensor?], samples count: Int) throws {
+    /// Adds one batch: its loss and per-output losses (weighted by the batch size) and its metrics (weighted
+    /// by the output's mask when there is one).
+    mutating func add(loss: Float, outputLosses: [Float], targets: [Tensor], outputs: [Tensor], masks: [Tensor?], samples count: Int) throws {
         lossSum += Double(loss) * Double(count)
         samples += count
-        for (i, m) in metrics.enumerated() {
-            let (s, w) = try m.weightedSum(targets: targets[0], predictions: outputs[0], mask: masks.first ?? nil)
-            metricSums[i] += s
-            metricWeights[i] += w
+        for k in 0..<Swift.min(outputLossSums.count, outputLosses.count) { outputLossSums[k] += Double(outputLosses[k]) * Double(count) }
+        for (k, ms) in metrics.enumerated() where k < outputs.count {
+            for (i, m) in ms.enumerated() {
+                let (s, w) = try m.weightedSum(targets: targets[k], predictions: outputs[k], mask: k < masks.count ? masks[k] : nil)
+                metricSums[k][i] += s
+                metricWeights[k][i] += w
+            }
         }
     }
 
     var logs: TrainingLogs {
         var l = TrainingLogs()
-        l.set("loss", Float(lossSum / Double(Swift.max(samples, 1))))
-        for (i, m) in metrics.enumerated() { l.set(m.name, Float(metricSums[i] / Swift.max(metricWeights[i], 1e-12))) }
+        let n = Double(Swift.max(samples, 1))
+        l.set("loss", Float(lossSum / n))
+        for k in metrics.indices {
+            if k < lossNames.count { l.set(lossNames[k], Float(outputLossSums[k] / n)) }
+            for i in metrics[k].indices { l.set(metricNames[k][i], Float(metricSums[k][i] / Swift.max(metricWeights[k][i], 1e-12))) }
+        }
         return l
     }
 }

@@ -65,7 +65,7 @@ func layerDetail(_ layer: Layer) -> String? {
     case let wrapper as TimeDistributed:
         return layerDetail(wrapper.layer)
     case let wrapper as Bidirectional:
-        return [layerDetail(wrapper.forwardLayer), "merge \(wrapper.mergeMode.rawValue)"].compactMap { $0 }.joined(separator: ", ")
+        return [layerDetail(wrapper.forwardLayer), "merge \(wrapper.mergeMode?.rawValue ?? "none")"].compactMap { $0 }.joined(separator: ", ")
     default:
         return nil
     }

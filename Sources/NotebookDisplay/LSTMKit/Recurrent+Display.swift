@@ -42,7 +42,7 @@ public func unrolledDiagram(_ layer: Layer, timesteps: Int? = nil) throws -> Unr
                                              timesteps: timesteps ?? input.flatMap { $0.count >= 3 ? $0[1] : nil })
         diagram.layerName = wrapper.name
         diagram.goBackwards = false
-        diagram.bidirectionalMerge = wrapper.mergeMode.rawValue
+        diagram.bidirectionalMerge = wrapper.mergeMode?.rawValue ?? "None"
         return diagram
     }
     throw DisplayError.invalidArgument(

@@ -21,7 +21,7 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
     public var returnState: Bool
     /// Whether the inputs are processed last to first.
     public var goBackwards: Bool
-    /// Set for a `Bidirectional` layer (its merge mode: `concat`, `sum`, `mul`, `ave`): the forward pass is
+    /// Set for a `Bidirectional` layer (its merge mode: `concat`, `sum`, `mul`, `ave`, or `None`): the forward pass is
     /// drawn above the backward pass, and the output is the two merged.
     public var bidirectionalMerge: String?
 
@@ -48,9 +48,11 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
     public var outputShapeText: String {
         let merged = bidirectionalMerge == "concat" ? 2 * units : units
         let output = returnSequences ? kerasShapeText([nil, timesteps, merged]) : kerasShapeText([nil, merged])
-        guard returnState else { return output }
-        let states = bidirectionalMerge == nil ? stateNames : stateNames + stateNames
-        return "[" + ([output] + states.map { _ in kerasShapeText([nil, units]) }).joined(separator: ", ") + "]"
+        // merge_mode=None: the forward and backward outputs are separate.
+        let outputs = bidirectionalMerge == "None" ? [output, output] : [output]
+        guard returnState || outputs.count > 1 else { return output }
+        let states = !returnState ? [] : bidirectionalMerge == nil ? stateNames : stateNames + stateNames
+        return "[" + (outputs + states.map { _ in kerasShapeText([nil, units]) }).joined(separator: ", ") + "]"
     }
 
     /// The layer call written the Keras way, e.g. `LSTM(64, return_sequences=True)`.
@@ -67,7 +69,9 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
     public var explanation: String {
         var s = returnSequences ? "h of every one of the \(timesteps) steps is returned" : "only the last step's h is returned"
         if returnState { s += ", plus the final " + stateNames.joined(separator: " and ") }
-        if let merge = bidirectionalMerge { s += " by each direction, merged by \(merge)" }
+        if let merge = bidirectionalMerge {
+            s += merge == "None" ? " by each direction, kept separate (merge_mode=None)" : " by each direction, merged by \(merge)"
+        }
         return s
     }
 
