@@ -72,6 +72,18 @@ final class KernelsTests: XCTestCase {
         XCTAssertEqual(v, ve)
     }
 
+    /// Adam's update reads and writes subnormal floats as zero (they made each sqrt and divide take a
+    /// microcode assist late in training), and the caller's own arithmetic keeps its subnormals.
+    func testAdamFlushesSubnormalsOnlyInsideTheUpdate() {
+        var w: [Float] = [1, 1], g: [Float] = [1e-20, 0.5], m: [Float] = [0, 0], v: [Float] = [0, 0]
+        Kernels.adamUpdate(weights: &w, gradient: g, first: &m, second: &v, count: 2, alpha: 1e-3, b1c: 0.1, b2c: 0.001, eps: 1e-7)
+        XCTAssertEqual(v[0], 0, "g² = 1e-40 is subnormal and counts as zero")
+        XCTAssertEqual(v[1], 0.25 * 0.001, accuracy: 1e-9)
+        XCTAssertLessThan(w[1], 1)
+        let tiny = w.isEmpty ? 1 : Float.leastNormalMagnitude * Float(g.count)   // not folded at compile time
+        XCTAssertTrue((tiny / 8).isSubnormal, "the flush mode leaked out of the Adam kernel")
+    }
+
     /// OpenBLAS 0.3.21 falls back to its SSE3 ("Prescott") kernels on CPU models it does not know,
     /// although the CPU has AVX2 or AVX-512: every product then runs ~2.5x slower. LSTMKit must end up
     /// with a kernel set that uses the wide registers whenever the CPU has them.

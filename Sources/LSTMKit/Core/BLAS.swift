@@ -13,8 +13,14 @@ enum BLAS {
     /// Below this many multiply-adds a product runs on the calling thread (measured here:
     /// (5×128)·(128×512) runs at 25 GFLOP/s on one thread, 11 on two).
     static let threadingThreshold = 1 << 21
-    /// Products with at most this many rows go through sgemv row by row.
-    static let smallRowCount = 8
+    /// Products with at most this many rows go through sgemv row by row. OpenBLAS's AVX-512 kernel
+    /// sets multiply small matrices without packing them, and there one sgemm beats per-row sgemv
+    /// from two rows on (2–3x for the tutorials' batch of 5, measured on a 5th-generation Xeon); the
+    /// other kernel sets pack even small operands, and sgemv wins up to ~8 rows (1.3–2x on an EPYC).
+    static let smallRowCount: Int = {
+        let core = coreName.lowercased()
+        return ["skylakex", "cooperlake", "sapphirerapids"].contains(where: core.hasPrefix) ? 1 : 8
+    }()
 
     /// While above zero, every product runs on the calling thread: callers that split work across
     /// threads themselves (`Parallel.rows`) must not split again.
