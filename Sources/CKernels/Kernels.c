@@ -82,8 +82,11 @@ INLINE float lstm_act(float x, int relu) {
     return one;
 }
 
-INLINE void lstm_forward_body(float *restrict z, float *restrict c, float *restrict tc, float *restrict h,
-                              float *restrict out, long w, int relu) {
+INLINE void lstm_forward_body(float *restrict z, const float *restrict bias, float *restrict c, float *restrict tc,
+                              float *restrict h, float *restrict out, long w, int relu) {
+    if (bias) {
+        for (long k = 0; k < 4 * w; k++) z[k] = z[k] + bias[k];
+    }
     sigmoid_body(z, 2 * w);
     if (relu) {
         for (long k = 0; k < w; k++) z[2 * w + k] = 0.0f >= z[2 * w + k] ? 0.0f : z[2 * w + k];
@@ -135,8 +138,10 @@ INLINE void lstm_backward_body(const float *restrict z, const float *restrict tc
     }                                                                                                \
     attr static void sigmoid_##suffix(float *p, long n) { sigmoid_body(p, n); }                      \
     attr static void tanh_##suffix(float *p, long n) { tanh_body(p, n); }                            \
-    attr static void lstm_fwd_##suffix(float *z, float *c, float *tc, float *h, float *out, long w, int relu) { \
-        if (relu) lstm_forward_body(z, c, tc, h, out, w, 1); else lstm_forward_body(z, c, tc, h, out, w, 0); \
+    attr static void lstm_fwd_##suffix(float *z, const float *bias, float *c, float *tc, float *h, float *out, long w, \
+                                       int relu) {                                                   \
+        if (relu) lstm_forward_body(z, bias, c, tc, h, out, w, 1);                                   \
+        else lstm_forward_body(z, bias, c, tc, h, out, w, 0);                                        \
     }                                                                                                \
     attr static void lstm_bwd_##suffix(const float *z, const float *tc, const float *cprev, const float *dout, \
                                        float *dh, float *carry, float *dc, float *dz, long w, int relu) { \
@@ -155,7 +160,7 @@ typedef struct {
     void (*adam)(float *, const float *, float *, float *, long, float, float, float, float);
     void (*sigmoid)(float *, long);
     void (*tanh)(float *, long);
-    void (*lstm_fwd)(float *, float *, float *, float *, float *, long, int);
+    void (*lstm_fwd)(float *, const float *, float *, float *, float *, float *, long, int);
     void (*lstm_bwd)(const float *, const float *, const float *, const float *, float *, float *, float *, float *,
                      long, int);
 } KernelTable;
@@ -205,8 +210,8 @@ void lk_sigmoid(float *p, long n) { table()->sigmoid(p, n); }
 
 void lk_tanh(float *p, long n) { table()->tanh(p, n); }
 
-void lk_lstm_forward_row(float *z, float *c, float *tc, float *h, float *out, long w, int relu) {
-    table()->lstm_fwd(z, c, tc, h, out, w, relu);
+void lk_lstm_forward_row(float *z, const float *bias, float *c, float *tc, float *h, float *out, long w, int relu) {
+    table()->lstm_fwd(z, bias, c, tc, h, out, w, relu);
 }
 
 void lk_lstm_backward_row(const float *z, const float *tc, const float *cprev, const float *dout, float *dh,

@@ -20,10 +20,10 @@ void lk_sigmoid(float *p, long n);
 void lk_tanh(float *p, long n);
 
 /// One row of an LSTM step with sigmoid gates and tanh (relu = 0) or relu (relu = 1) activation, over
-/// w units: z = [i f g o] pre-activations (w each) become gate values in place; then
-/// c = f·c + i·g, tc = act(c), h = out = o·tc. Same arithmetic, in the same order, as LSTMKit's generic
-/// Swift loop (sigmoid/tanh as lk_sigmoid/lk_tanh).
-void lk_lstm_forward_row(float *z, float *c, float *tc, float *h, float *out, long w, int relu);
+/// w units: z = [i f g o] pre-activations (w each) plus `bias` (4w, or NULL) become gate values in
+/// place; then c = f·c + i·g, tc = act(c), h = out = o·tc. Same arithmetic, in the same order, as
+/// LSTMKit's generic Swift loop (sigmoid/tanh as lk_sigmoid/lk_tanh).
+void lk_lstm_forward_row(float *z, const float *bias, float *c, float *tc, float *h, float *out, long w, int relu);
 
 /// The backward pass of one unmasked row of an LSTM step: carry (+ dout, when not NULL) is added into dh
 /// and cleared; then from gate values z = [i f g o], tc = act(c_t) and c_{t-1}: dz = d[pre-activations],

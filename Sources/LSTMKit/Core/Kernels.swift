@@ -30,9 +30,10 @@ enum Kernels {
 
     /// One unmasked row of an LSTM step with sigmoid gates and tanh or relu activation (see CKernels.h).
     @inline(__always)
-    static func lstmForwardRow(z: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, tc: UnsafeMutablePointer<Float>,
-                               h: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, width: Int, relu: Bool) {
-        lk_lstm_forward_row(z, c, tc, h, out, width, relu ? 1 : 0)
+    static func lstmForwardRow(z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
+                               tc: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                               width: Int, relu: Bool) {
+        lk_lstm_forward_row(z, bias, c, tc, h, out, width, relu ? 1 : 0)
     }
 
     /// The backward pass of one unmasked row of an LSTM step (see CKernels.h).

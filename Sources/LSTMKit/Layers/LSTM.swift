@@ -147,23 +147,38 @@ public final class LSTM: Recurrent {
             }
             return xd
         }
+        // With several cores and no dropout, row (b, t) of one buffer holds [x_t, h_{t-1}] (B·T, D + U):
+        // the backward pass then gets both weight gradients from one product, packing dz only once.
+        let joint = keep && !layout.isKerasOrder && inGroups == 1 && recGroups == 1
+        let xh: FloatBuffer? = joint ? FloatBuffer(uninitialized: B * T * (D + U)) : nil
+        if let xh {
+            x.withUnsafeBufferPointer { xp in
+                for r in 0..<(B * T) { (xh.p + r * (D + U)).update(from: xp.baseAddress! + r * D, count: D) }
+            }
+        }
+        let ldx = joint ? D + U : D
         func withInput<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
+            if let xh { return body(xh.p) }
             if let xd { return body(xd.p) }
             return x.withUnsafeBufferPointer { body($0.baseAddress!) }
         }
-        // Pre-activations, then gate values: (B, T, 4U); every element is written (bias rows, or beta 0).
-        let z = bias != nil ? FloatBuffer(uninitialized: B * T * G) : FloatBuffer.productOutput(B * T * G, rows: B * T)
+        // Pre-activations, then gate values: (B, T, 4U), in the pass's column order; the bias is added
+        // per step, after both products (Keras's order: x·kernel + h·recurrentKernel + bias).
+        let z = FloatBuffer.productOutput(B * T * G, rows: B * T)
+        let biasCols: FloatBuffer? = bias.map { b in layout.reordered(b.value, rows: 1) ?? FloatBuffer(copying: b.value) }
         // h_{t-1} ⊙ recurrent mask_g, the left operand of step t's product: every step's when the backward
-        // pass needs them, (groups, B, T, U); else two alternating slots, (groups, 2, B, U).
-        let hPrev = FloatBuffer(uninitialized: keep ? recGroups * B * T * U : recGroups * 2 * B * U)
-        let ldh = keep ? T * U : U
+        // pass needs them, (groups, B, T, U) or inside `xh`; else two alternating slots, (groups, 2, B, U).
+        let hPrev = FloatBuffer(uninitialized: joint ? 0 : keep ? recGroups * B * T * U : recGroups * 2 * B * U)
+        let ldh = joint ? T * (D + U) : keep ? T * U : U
         @inline(__always) func hSlot(_ g: Int, _ s: Int) -> UnsafeMutablePointer<Float> {
-            keep ? hPrev.p + g * B * T * U + s * U : hPrev.p + (g * 2 + (s & 1)) * B * U
+            if let xh { return xh.p + s * (D + U) + D }
+            return keep ? hPrev.p + g * B * T * U + s * U : hPrev.p + (g * 2 + (s & 1)) * B * U
         }
         // Written for every step before it is read (tc: unmasked steps only, and only those are read).
         let cPrev = FloatBuffer(uninitialized: keep ? B * T * U : 0)    // c_{t-1}: (B, T, U)
         let tc = FloatBuffer(uninitialized: keep ? B * T * U : B * U)   // act(c_t): (B, T, U), or this step's: (B, U)
-        let out = FloatBuffer(B * T * U)                 // outputs: (B, T, U)
+        // Outputs: (B, T, U); every element is written unless a mask leaves a first step's output zero.
+        let out = mask == nil ? FloatBuffer(uninitialized: B * T * U) : FloatBuffer(B * T * U)
         let h = FloatBuffer(copying: initial[0]), c = FloatBuffer(copying: initial[1])   // (B, U)
         let maskP: [Float]? = mask?.scalars
         let rmask: [Float]? = recurrentDropMask?.scalars
@@ -176,24 +191,18 @@ public final class LSTM: Recurrent {
         }
         if keep { for b in 0..<B { (cPrev.p + b * T * U).update(from: c.p + b * U, count: U) } }
 
-        if let bias {
-            let cols = layout.reordered(bias.value, rows: 1)
-            layout.withColumns(bias.value, cols) { bp in
-                for r in 0..<(B * T) { (z.p + r * G).update(from: bp, count: G) }
-            }
-        }
-        // z += x_g · kernel for all steps at once: (BT, D)·(D, 4U).
+        // z = x_g · kernel for all steps at once: (BT, D)·(D, 4U).
         layout.withColumns(kernel.value, kernelCols) { w in withInput { xin in
-            let beta: Float = bias == nil ? 0 : 1
             if inGroups == 1 {
-                BLAS.gemm(m: B * T, n: G, k: D, a: xin, lda: D, b: w, ldb: G, beta: beta, c: z.p, ldc: G)
+                BLAS.gemm(m: B * T, n: G, k: D, a: xin, lda: ldx, b: w, ldb: G, beta: 0, c: z.p, ldc: G)
             } else {
                 for blk in layout.blocks {
                     BLAS.gemm(m: B * T, n: blk.width, k: D, a: xin + blk.gate * B * T * D, lda: D, b: w + blk.column, ldb: G,
-                              beta: beta, c: z.p + blk.column, ldc: G)
+                              beta: 0, c: z.p + blk.column, ldc: G)
                 }
             }
         } }
+        let biasP: UnsafePointer<Float>? = biasCols.map { UnsafePointer($0.p) }
         layout.withColumns(recurrentKernel.value, recurrentCols) { uw in
             for s in 0..<T {
                 // Each chunk owns units lo..<lo+w of every gate: its product, activations and state updates.
@@ -216,8 +225,10 @@ public final class LSTM: Recurrent {
                         let tcp = keep ? tc.p + r * U + lo : tc.p + b * U + lo
                         let masked = maskP.map { $0[r] == 0 } ?? false
                         if fused && !masked {
-                            Kernels.lstmForwardRow(z: zp, c: cb, tc: tcp, h: hb, out: op, width: w, relu: act == .relu)
+                            Kernels.lstmForwardRow(z: zp, bias: biasP.map { $0 + col }, c: cb, tc: tcp, h: hb, out: op,
+                                                   width: w, relu: act == .relu)
                         } else {
+                        if let biasP { for k in 0..<(4 * w) { zp[k] += biasP[col + k] } }
                         ra.apply(zp, count: 2 * w, rowLength: 2 * w)          // i, f
                         act.apply(zp + 2 * w, count: w, rowLength: w)         // g
                         ra.apply(zp + 3 * w, count: w, rowLength: w)          // o
@@ -326,13 +337,21 @@ public final class LSTM: Recurrent {
                 }
                 layout.run { chunk in stateGradient(0, layout.chunks[chunk].lowerBound, layout.chunks[chunk].count) }
             }
-            // Weight gradients over all steps at once: (D, BT)·(BT, 4U) and (U, BT)·(BT, 4U).
-            withInput { xin in
-                layout.accumulateWeightGradient(groups: inGroups, k: D, rows: B * T, a: xin, lda: D, groupStride: B * T * D,
-                                                dz: dz.p, into: kernel)
+            // Weight gradients over all steps at once: (D, BT)·(BT, 4U) and (U, BT)·(BT, 4U), or both as
+            // [x, h_{t-1}]ᵀ·dz: (D + U, BT)·(BT, 4U).
+            if let xh {
+                let both = FloatBuffer.productOutput((D + U) * G, rows: D + U)
+                BLAS.gemm(transA: true, m: D + U, n: G, k: B * T, a: xh.p, lda: D + U, b: dz.p, ldb: G, beta: 0, c: both.p, ldc: G)
+                layout.accumulate(both.p, rows: D, into: kernel)
+                layout.accumulate(both.p + D * G, rows: U, into: recurrentKernel)
+            } else {
+                withInput { xin in
+                    layout.accumulateWeightGradient(groups: inGroups, k: D, rows: B * T, a: xin, lda: D, groupStride: B * T * D,
+                                                    dz: dz.p, into: kernel)
+                }
+                layout.accumulateWeightGradient(groups: recGroups, k: U, rows: B * T, a: hPrev.p, lda: U, groupStride: B * T * U,
+                                                dz: dz.p, into: recurrentKernel)
             }
-            layout.accumulateWeightGradient(groups: recGroups, k: U, rows: B * T, a: hPrev.p, lda: U, groupStride: B * T * U,
-                                            dz: dz.p, into: recurrentKernel)
             if let bias { layout.accumulateBiasGradient(dz: dz.p, rows: B * T, into: bias) }
             // dx = Σ_g (dz_g · kernel_gᵀ) ⊙ mask_g: (BT, 4U)·(4U, D); row (b, t) uses mask row b.
             let dx = FloatBuffer.productOutput(B * T * D, rows: B * T)
