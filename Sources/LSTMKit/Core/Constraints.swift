@@ -60,14 +60,7 @@ public enum Constraint: Equatable, Sendable {
         switch v {
         case .string(let s): try self.init(name: s)
         case .layer(let c):
-            func number(_ k: String, _ d: Float) throws -> Float {
-                switch c.values[k] {
-                case nil, .null?: return d
-                case .double(let x)?: return Float(x)
-                case .int(let x)?: return Float(x)
-                case let other?: throw LSTMKitError.invalidArgument("constraint \(c.className) expects '\(k)' to be a number, got \(other)")
-                }
-            }
+            func number(_ k: String, _ d: Float) throws -> Float { try c.float(k, default: d, in: "constraint") }
             func axis() throws -> Int {
                 switch c.values["axis"] {
                 case nil, .null?: return 0

@@ -105,14 +105,7 @@ public enum Initializer: Equatable, Sendable {
         case .string(let s): try self.init(name: s)
         case .layer(let c):
             let base = try Initializer(name: c.className)
-            func number(_ k: String, _ d: Float) throws -> Float {
-                switch c.values[k] {
-                case nil, .null?: return d
-                case .double(let x)?: return Float(x)
-                case .int(let x)?: return Float(x)
-                case let other?: throw LSTMKitError.invalidArgument("initializer \(c.className) expects '\(k)' to be a number, got \(other)")
-                }
-            }
+            func number(_ k: String, _ d: Float) throws -> Float { try c.float(k, default: d, in: "initializer") }
             if base == .orthogonal, let gain = try? number("gain", 1), gain != 1 {
                 throw LSTMKitError.invalidArgument("initializer Orthogonal in '\(key)': only gain 1.0 is supported, got \(gain)")
             }

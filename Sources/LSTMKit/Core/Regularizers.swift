@@ -96,14 +96,7 @@ public enum Regularizer: Equatable, Sendable {
         switch v {
         case .string(let s): try self.init(name: s)
         case .layer(let c):
-            func number(_ k: String, _ d: Float) throws -> Float {
-                switch c.values[k] {
-                case nil, .null?: return d
-                case .double(let x)?: return Float(x)
-                case .int(let x)?: return Float(x)
-                case let other?: throw LSTMKitError.invalidArgument("regularizer \(c.className) expects '\(k)' to be a number, got \(other)")
-                }
-            }
+            func number(_ k: String, _ d: Float) throws -> Float { try c.float(k, default: d, in: "regularizer") }
             switch c.className {
             case "L1", "l1": self = .l1(try number("l1", 0.01))
             case "L2", "l2": self = .l2(try number("l2", 0.01))

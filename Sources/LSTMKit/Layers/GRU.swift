@@ -14,25 +14,6 @@ public final class GRU: Recurrent {
     public let useBias: Bool
     /// Apply the reset gate after the recurrent matrix product (Keras 3 default).
     public let resetAfter: Bool
-    /// Initializer of the input kernel (glorot-uniform by default).
-    public var kernelInitializer: Initializer { kernelOptions.initializer }
-    /// Initializer of the recurrent kernel (orthogonal by default).
-    public var recurrentInitializer: Initializer { recurrentOptions.initializer }
-    /// Initializer of the bias (zeros by default).
-    public var biasInitializer: Initializer { biasOptions.initializer }
-    /// Penalty on the input kernel, if any.
-    public var kernelRegularizer: Regularizer? { kernelOptions.regularizer }
-    /// Penalty on the recurrent kernel, if any.
-    public var recurrentRegularizer: Regularizer? { recurrentOptions.regularizer }
-    /// Penalty on the bias, if any.
-    public var biasRegularizer: Regularizer? { biasOptions.regularizer }
-    /// Projection of the input kernel after each optimizer step, if any.
-    public var kernelConstraint: Constraint? { kernelOptions.constraint }
-    /// Projection of the recurrent kernel after each optimizer step, if any.
-    public var recurrentConstraint: Constraint? { recurrentOptions.constraint }
-    /// Projection of the bias after each optimizer step, if any.
-    public var biasConstraint: Constraint? { biasOptions.constraint }
-    let kernelOptions: WeightOptions, recurrentOptions: WeightOptions, biasOptions: WeightOptions
     private(set) var kernel: Parameter!
     private(set) var recurrentKernel: Parameter!
     private(set) var bias: Parameter?
@@ -50,11 +31,11 @@ public final class GRU: Recurrent {
         self.recurrentActivation = recurrentActivation
         self.useBias = useBias
         self.resetAfter = resetAfter
-        kernelOptions = WeightOptions(kernelInitializer, kernelRegularizer, kernelConstraint)
-        recurrentOptions = WeightOptions(recurrentInitializer, recurrentRegularizer, recurrentConstraint)
-        biasOptions = WeightOptions(biasInitializer, biasRegularizer, biasConstraint)
         super.init(units: units, returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
                    stateful: stateful, dropout: dropout, recurrentDropout: recurrentDropout,
+                   weights: (WeightOptions(kernelInitializer, kernelRegularizer, kernelConstraint),
+                             WeightOptions(recurrentInitializer, recurrentRegularizer, recurrentConstraint),
+                             WeightOptions(biasInitializer, biasRegularizer, biasConstraint)),
                    inputShape: inputShape, name: name, defaultPrefix: "gru")
     }
 
@@ -83,8 +64,7 @@ public final class GRU: Recurrent {
         recurrentConfig.merging([
             "activation": .string(activation.rawValue), "recurrent_activation": .string(recurrentActivation.rawValue),
             "use_bias": .bool(useBias), "reset_after": .bool(resetAfter),
-        ]) { $1 }.merging(kernelOptions.config("kernel")) { $1 }.merging(recurrentOptions.config("recurrent")) { $1 }
-            .merging(biasOptions.config("bias")) { $1 }
+        ]) { $1 }
     }
 
     override func build(_ inputShapes: [[Int?]]) throws {

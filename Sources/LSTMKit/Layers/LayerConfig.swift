@@ -86,6 +86,16 @@ public struct LayerConfig: Codable, Equatable, Sendable {
         default: throw missing(key, "a number")
         }
     }
+    /// A number argument of a serialised initializer, regularizer or constraint (`what`); absent or
+    /// null gives `d`.
+    func float(_ key: String, default d: Float, in what: String) throws -> Float {
+        switch values[key] {
+        case nil, .null?: return d
+        case .double(let x)?: return Float(x)
+        case .int(let x)?: return Float(x)
+        case let other?: throw LSTMKitError.invalidArgument("\(what) \(className) expects '\(key)' to be a number, got \(other)")
+        }
+    }
     func bool(_ key: String, default d: Bool? = nil) throws -> Bool {
         switch values[key] {
         case .bool(let v)?: return v

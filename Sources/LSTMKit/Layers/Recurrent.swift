@@ -31,6 +31,27 @@ public class Recurrent: Layer {
     /// States carried between calls by a stateful layer, each (B, u).
     public internal(set) var states: [Tensor]?
 
+    /// Initializer of the input kernel (glorot-uniform by default).
+    public var kernelInitializer: Initializer { kernelOptions.initializer }
+    /// Initializer of the recurrent kernel (orthogonal by default).
+    public var recurrentInitializer: Initializer { recurrentOptions.initializer }
+    /// Initializer of the bias (zeros by default).
+    public var biasInitializer: Initializer { biasOptions.initializer }
+    /// Penalty on the input kernel, if any.
+    public var kernelRegularizer: Regularizer? { kernelOptions.regularizer }
+    /// Penalty on the recurrent kernel, if any.
+    public var recurrentRegularizer: Regularizer? { recurrentOptions.regularizer }
+    /// Penalty on the bias, if any.
+    public var biasRegularizer: Regularizer? { biasOptions.regularizer }
+    /// Projection of the input kernel after each optimizer step, if any.
+    public var kernelConstraint: Constraint? { kernelOptions.constraint }
+    /// Projection of the recurrent kernel after each optimizer step, if any.
+    public var recurrentConstraint: Constraint? { recurrentOptions.constraint }
+    /// Projection of the bias after each optimizer step, if any.
+    public var biasConstraint: Constraint? { biasOptions.constraint }
+    /// Initializer, regularizer and constraint of each weight.
+    let kernelOptions: WeightOptions, recurrentOptions: WeightOptions, biasOptions: WeightOptions
+
     /// Output zeros at masked steps instead of repeating the previous output (Keras sets this on the
     /// two directions of a `Bidirectional` that returns sequences).
     var zeroOutputForMask = false
@@ -43,8 +64,10 @@ public class Recurrent: Layer {
     var stateCount: Int { 1 }
 
     init(units: Int, returnSequences: Bool, returnState: Bool, goBackwards: Bool, stateful: Bool,
-         dropout: Float, recurrentDropout: Float, inputShape: [Int?]?, name: String?, defaultPrefix: String) {
+         dropout: Float, recurrentDropout: Float, weights: (kernel: WeightOptions, recurrent: WeightOptions, bias: WeightOptions),
+         inputShape: [Int?]?, name: String?, defaultPrefix: String) {
         self.units = units
+        (kernelOptions, recurrentOptions, biasOptions) = weights
         self.returnSequences = returnSequences
         self.returnState = returnState
         self.goBackwards = goBackwards
@@ -56,11 +79,13 @@ public class Recurrent: Layer {
 
     override var inputArity: ClosedRange<Int> { 1...(1 + stateCount) }
 
-    /// Common options, for subclasses' `configValues`.
+    /// Common options and the weights' initializers, regularizers and constraints, for subclasses' `configValues`.
     var recurrentConfig: [String: ConfigValue] {
-        ["units": .int(units), "return_sequences": .bool(returnSequences), "return_state": .bool(returnState),
-         "go_backwards": .bool(goBackwards), "stateful": .bool(stateful),
-         "dropout": .double(Double(dropout)), "recurrent_dropout": .double(Double(recurrentDropout))]
+        (["units": .int(units), "return_sequences": .bool(returnSequences), "return_state": .bool(returnState),
+          "go_backwards": .bool(goBackwards), "stateful": .bool(stateful),
+          "dropout": .double(Double(dropout)), "recurrent_dropout": .double(Double(recurrentDropout))] as [String: ConfigValue])
+            .merging(kernelOptions.config("kernel")) { $1 }.merging(recurrentOptions.config("recurrent")) { $1 }
+            .merging(biasOptions.config("bias")) { $1 }
     }
 
     /// Forgets the states of a stateful layer (the next call starts from zeros).

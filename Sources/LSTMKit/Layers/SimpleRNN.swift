@@ -7,25 +7,6 @@ public final class SimpleRNN: Recurrent {
     public let activation: Activation
     /// Whether the layer has a bias.
     public let useBias: Bool
-    /// Initializer of the input kernel (glorot-uniform by default).
-    public var kernelInitializer: Initializer { kernelOptions.initializer }
-    /// Initializer of the recurrent kernel (orthogonal by default).
-    public var recurrentInitializer: Initializer { recurrentOptions.initializer }
-    /// Initializer of the bias (zeros by default).
-    public var biasInitializer: Initializer { biasOptions.initializer }
-    /// Penalty on the input kernel, if any.
-    public var kernelRegularizer: Regularizer? { kernelOptions.regularizer }
-    /// Penalty on the recurrent kernel, if any.
-    public var recurrentRegularizer: Regularizer? { recurrentOptions.regularizer }
-    /// Penalty on the bias, if any.
-    public var biasRegularizer: Regularizer? { biasOptions.regularizer }
-    /// Projection of the input kernel after each optimizer step, if any.
-    public var kernelConstraint: Constraint? { kernelOptions.constraint }
-    /// Projection of the recurrent kernel after each optimizer step, if any.
-    public var recurrentConstraint: Constraint? { recurrentOptions.constraint }
-    /// Projection of the bias after each optimizer step, if any.
-    public var biasConstraint: Constraint? { biasOptions.constraint }
-    let kernelOptions: WeightOptions, recurrentOptions: WeightOptions, biasOptions: WeightOptions
     private(set) var kernel: Parameter!
     private(set) var recurrentKernel: Parameter!
     private(set) var bias: Parameter?
@@ -41,11 +22,11 @@ public final class SimpleRNN: Recurrent {
                 dropout: Float = 0, recurrentDropout: Float = 0, inputShape: [Int?]? = nil, name: String? = nil) {
         self.activation = activation
         self.useBias = useBias
-        kernelOptions = WeightOptions(kernelInitializer, kernelRegularizer, kernelConstraint)
-        recurrentOptions = WeightOptions(recurrentInitializer, recurrentRegularizer, recurrentConstraint)
-        biasOptions = WeightOptions(biasInitializer, biasRegularizer, biasConstraint)
         super.init(units: units, returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
                    stateful: stateful, dropout: dropout, recurrentDropout: recurrentDropout,
+                   weights: (WeightOptions(kernelInitializer, kernelRegularizer, kernelConstraint),
+                             WeightOptions(recurrentInitializer, recurrentRegularizer, recurrentConstraint),
+                             WeightOptions(biasInitializer, biasRegularizer, biasConstraint)),
                    inputShape: inputShape, name: name, defaultPrefix: "simple_rnn")
     }
 
@@ -69,8 +50,6 @@ public final class SimpleRNN: Recurrent {
 
     override var configValues: [String: ConfigValue] {
         recurrentConfig.merging(["activation": .string(activation.rawValue), "use_bias": .bool(useBias)]) { $1 }
-            .merging(kernelOptions.config("kernel")) { $1 }.merging(recurrentOptions.config("recurrent")) { $1 }
-            .merging(biasOptions.config("bias")) { $1 }
     }
 
     override func build(_ inputShapes: [[Int?]]) throws {
