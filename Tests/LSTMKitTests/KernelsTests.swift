@@ -74,7 +74,10 @@ final class KernelsTests: XCTestCase {
 
     /// Adam's update reads and writes subnormal floats as zero (they made each sqrt and divide take a
     /// microcode assist late in training), and the caller's own arithmetic keeps its subnormals.
-    func testAdamFlushesSubnormalsOnlyInsideTheUpdate() {
+    func testAdamFlushesSubnormalsOnlyInsideTheUpdate() throws {
+        #if !arch(x86_64)
+        throw XCTSkip("the flush uses x86's MXCSR; other architectures keep subnormals")
+        #endif
         var w: [Float] = [1, 1], g: [Float] = [1e-20, 0.5], m: [Float] = [0, 0], v: [Float] = [0, 0]
         Kernels.adamUpdate(weights: &w, gradient: g, first: &m, second: &v, count: 2, alpha: 1e-3, b1c: 0.1, b2c: 0.001, eps: 1e-7)
         XCTAssertEqual(v[0], 0, "g² = 1e-40 is subnormal and counts as zero")
@@ -139,27 +142,28 @@ final class ParallelStepTests: XCTestCase {
         }
     }
 
-    /// The unit-split step (each core owns a chunk of every gate, uneven chunks here: 16 and 32 units)
-    /// with a sequence mask, per-gate input and recurrent dropout masks and given initial states must
-    /// give, row by row, what the one-row pass in Keras's gate order gives: outputs, final states,
-    /// input and state gradients, and weight gradients summed over rows.
-    func testUnitSplitStepsMatchOneRowWithMasksAndPerGateDropout() throws {
+    /// A split step (units across cores, or batch rows for narrow layers) with a sequence mask, dropout
+    /// masks and given initial states must give, row by row, what the one-row pass in Keras's gate order
+    /// gives: outputs, final states, input and state gradients, and weight gradients summed over rows.
+    private func checkSplitMatchesOneRow(units U: Int, batch B: Int = 64, inGroups: Int?, recGroups: Int?, masked: Bool,
+                                         expectUnitSplit: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
         LSTMKit.setRandomSeed(4)
-        let B = 64, T = 5, D = 3, U = 48
-        let lstm = LSTM(units: U, returnSequences: true, recurrentDropout: 0.3)
-        XCTAssertEqual(lstm.dropoutMaskGroups, 4)
+        let T = 5, D = 3
+        let lstm = LSTM(units: U, returnSequences: true)
         _ = try lstm.apply([Tensor.zeros([1, T, D])])   // builds the weights
-        XCTAssertGreaterThan(GateLayout(gates: 4, units: U, batch: B, elementwise: true).chunks.count, 1,
-                             "the batch must take the unit-split path")
-        XCTAssertEqual(GateLayout(gates: 4, units: U, batch: 1, elementwise: true).chunks.count, 1)
+        let layout = GateLayout(gates: 4, units: U, batch: B, elementwise: true)
+        XCTAssertGreaterThan(layout.parts, 1, "the batch must take a split path", file: file, line: line)
+        XCTAssertEqual(layout.chunks.count > 1, expectUnitSplit, file: file, line: line)
+        XCTAssertEqual(GateLayout(gates: 4, units: U, batch: 1, elementwise: true).parts, 1)
         let x = Tensor.randomUniform([B, T, D], low: -1, high: 1)
         let h0 = Tensor.randomUniform([B, U], low: -0.5, high: 0.5), c0 = Tensor.randomUniform([B, U], low: -0.5, high: 0.5)
-        let inDrop = Recurrent.dropMask([4, B, D], rate: 0.2), recDrop = Recurrent.dropMask([4, B, U], rate: 0.3)
-        let mask = Tensor(uncheckedShape: [B, T], scalars: (0..<(B * T)).map { ($0 / T + $0 % T) % 4 == 0 ? 0 : 1 })
+        let inDrop = inGroups.map { Recurrent.dropMask([$0, B, D], rate: 0.2) }
+        let recDrop = recGroups.map { Recurrent.dropMask([$0, B, U], rate: 0.3) }
+        let mask = masked ? Tensor(uncheckedShape: [B, T], scalars: (0..<(B * T)).map { ($0 / T + $0 % T) % 4 == 0 ? 0 : 1 }) : nil
         let dSeq = Tensor.randomUniform([B, T, U], low: -1, high: 1)
         let dH = Tensor.randomUniform([B, U], low: -1, high: 1), dC = Tensor.randomUniform([B, U], low: -1, high: 1)
 
-        /// Rows b..<b+1 of axis 1 of a (groups, B, k) mask.
+        /// Row b of axis 1 of a (groups, B, k) mask.
         func maskRow(_ m: Tensor, _ b: Int) -> Tensor {
             let g = m.shape[0], k = m.shape[2]
             var rows = [Float]()
@@ -177,19 +181,117 @@ final class ParallelStepTests: XCTestCase {
         for b in 0..<B {
             let r = b..<(b + 1)
             for p in lstm.parameters { p.zeroGrad() }
-            let one = lstm.recurrence(x: try x[r], initial: [try h0[r], try c0[r]], mask: try mask[r],
-                                      inputDropMask: maskRow(inDrop, b), recurrentDropMask: maskRow(recDrop, b))
+            let one = lstm.recurrence(x: try x[r], initial: [try h0[r], try c0[r]], mask: try mask?[r],
+                                      inputDropMask: inDrop.map { maskRow($0, b) }, recurrentDropMask: recDrop.map { maskRow($0, b) })
             let (dx, dInit) = one.pullback(try dSeq[r], [try dH[r], try dC[r]])
-            XCTAssertTrue(one.sequence.isAlmostEqual(to: try whole.sequence[r], rtol: 1e-5, atol: 1e-6), "outputs, row \(b)")
+            XCTAssertTrue(one.sequence.isAlmostEqual(to: try whole.sequence[r], rtol: 1e-5, atol: 1e-6), "outputs, row \(b)", file: file, line: line)
             for i in 0..<2 {
-                XCTAssertTrue(one.finalStates[i].isAlmostEqual(to: try whole.finalStates[i][r], rtol: 1e-5, atol: 1e-6), "state \(i), row \(b)")
-                XCTAssertTrue(dInit[i].isAlmostEqual(to: try dInitWhole[i][r], rtol: 1e-4, atol: 1e-5), "d state \(i), row \(b)")
+                XCTAssertTrue(one.finalStates[i].isAlmostEqual(to: try whole.finalStates[i][r], rtol: 1e-5, atol: 1e-6),
+                              "state \(i), row \(b)", file: file, line: line)
+                XCTAssertTrue(dInit[i].isAlmostEqual(to: try dInitWhole[i][r], rtol: 1e-4, atol: 1e-5), "d state \(i), row \(b)",
+                              file: file, line: line)
             }
-            XCTAssertTrue(dx.isAlmostEqual(to: try dxWhole[r], rtol: 1e-4, atol: 1e-5), "dx, row \(b)")
+            XCTAssertTrue(dx.isAlmostEqual(to: try dxWhole[r], rtol: 1e-4, atol: 1e-5), "dx, row \(b)", file: file, line: line)
             for (i, p) in lstm.parameters.enumerated() { gradsRows[i] = try gradsRows[i] + p.grad }
         }
         for (i, (whole, rows)) in zip(gradsWhole, gradsRows).enumerated() {
-            XCTAssertTrue(whole.isAlmostEqual(to: rows, rtol: 1e-4, atol: 1e-5), "gradient of weight \(i) summed over rows")
+            XCTAssertTrue(whole.isAlmostEqual(to: rows, rtol: 1e-4, atol: 1e-5), "gradient of weight \(i) summed over rows",
+                          file: file, line: line)
+        }
+    }
+
+    /// Uneven unit chunks (16 and 32 units on two cores) with per-gate input and recurrent dropout.
+    func testUnitSplitStepsMatchOneRowWithMasksAndPerGateDropout() throws {
+        try checkSplitMatchesOneRow(units: 48, inGroups: 4, recGroups: 4, masked: true, expectUnitSplit: true)
+    }
+
+    /// The one-buffer [x, h] path: input dropout with one mask group (Keras's `dropout` without
+    /// `recurrentDropout`) must reach both the forward product and the kernel gradient.
+    func testUnitSplitStepsMatchOneRowWithInputDropout() throws {
+        try checkSplitMatchesOneRow(units: 48, inGroups: 1, recGroups: nil, masked: true, expectUnitSplit: true)
+    }
+
+    /// Too few units to cut: the batch rows are split instead, here with a one-group recurrent mask.
+    func testNarrowLayerSplitsRowsAndMatchesOneRow() throws {
+        try checkSplitMatchesOneRow(units: 16, batch: 160, inGroups: nil, recGroups: 1, masked: true, expectUnitSplit: false)
+    }
+
+    /// One recurrent mask shared by the gates must act exactly like the same mask given once per gate,
+    /// forward and backward (serial, row-split and unit-split passes).
+    func testOneRecurrentMaskGroupEqualsTheSameMaskPerGate() throws {
+        for (units, batch) in [(16, 4), (16, 160), (48, 64)] {
+            LSTMKit.setRandomSeed(6)
+            let T = 4, D = 3
+            let lstm = LSTM(units: units, returnSequences: true)
+            _ = try lstm.apply([Tensor.zeros([1, T, D])])
+            let x = Tensor.randomUniform([batch, T, D], low: -1, high: 1)
+            let zeros = Tensor.zeros([batch, units])
+            let one = Recurrent.dropMask([1, batch, units], rate: 0.3)
+            let four = Tensor(uncheckedShape: [4, batch, units], scalars: Array([[Float]](repeating: one.scalars, count: 4).joined()))
+            let dSeq = Tensor.randomUniform([batch, T, units], low: -1, high: 1)
+            var results: [(Tensor, Tensor, [Tensor])] = []
+            for m in [one, four] {
+                for p in lstm.parameters { p.zeroGrad() }
+                let r = lstm.recurrence(x: x, initial: [zeros, zeros], mask: nil, inputDropMask: nil, recurrentDropMask: m)
+                let (dx, _) = r.pullback(dSeq, [nil, nil])
+                results.append((r.sequence, dx, lstm.parameters.map(\.grad)))
+            }
+            XCTAssertTrue(results[0].0.isAlmostEqual(to: results[1].0, rtol: 1e-5, atol: 1e-6), "outputs, units \(units), batch \(batch)")
+            XCTAssertTrue(results[0].1.isAlmostEqual(to: results[1].1, rtol: 1e-4, atol: 1e-6), "dx, units \(units), batch \(batch)")
+            for (a, b) in zip(results[0].2, results[1].2) {
+                XCTAssertTrue(a.isAlmostEqual(to: b, rtol: 1e-4, atol: 1e-6), "weight gradients, units \(units), batch \(batch)")
+            }
+        }
+    }
+
+    /// The fused C row kernels compute exactly what the generic Swift cell computes (sigmoid gates,
+    /// tanh or relu), forward and backward, so the fused path changes no digit.
+    func testFusedCellKernelsAreBitwiseTheGenericCell() {
+        var generator = SeededGenerator(seed: 11)
+        let w = 37
+        for act in [Activation.tanh, .relu] {
+            let z0 = (0..<(4 * w)).map { _ in Float.random(in: -3...3, using: &generator) }
+            let bias = (0..<(4 * w)).map { _ in Float.random(in: -1...1, using: &generator) }
+            let c0 = (0..<w).map { _ in Float.random(in: -2...2, using: &generator) }
+            // Fused forward.
+            var zf = z0, cf = c0, tcf = [Float](repeating: 0, count: w), hf = tcf, of = tcf
+            Kernels.lstmForwardRow(z: &zf, bias: bias, c: &cf, tc: &tcf, h: &hf, out: &of, width: w, relu: act == .relu)
+            // Generic forward, as LSTM.recurrence writes it.
+            var zg = z0, cg = c0, tcg = [Float](repeating: 0, count: w), hg = tcg
+            for k in 0..<(4 * w) { zg[k] += bias[k] }
+            zg.withUnsafeMutableBufferPointer { zp in
+                Activation.sigmoid.apply(zp.baseAddress!, count: 2 * w, rowLength: 2 * w)
+                act.apply(zp.baseAddress! + 2 * w, count: w, rowLength: w)
+                Activation.sigmoid.apply(zp.baseAddress! + 3 * w, count: w, rowLength: w)
+            }
+            for k in 0..<w { let cn = zg[w + k] * cg[k] + zg[k] * zg[2 * w + k]; cg[k] = cn; tcg[k] = cn }
+            tcg.withUnsafeMutableBufferPointer { act.apply($0.baseAddress!, count: w, rowLength: w) }
+            for k in 0..<w { hg[k] = zg[3 * w + k] * tcg[k] }
+            XCTAssertEqual(zf, zg, "gates, \(act)"); XCTAssertEqual(cf, cg); XCTAssertEqual(tcf, tcg); XCTAssertEqual(hf, hg); XCTAssertEqual(of, hg)
+
+            // Backward from the same cache.
+            let cPrev = c0, dOut = (0..<w).map { _ in Float.random(in: -1...1, using: &generator) }
+            let dh0 = (0..<w).map { _ in Float.random(in: -1...1, using: &generator) }
+            let dc0 = (0..<w).map { _ in Float.random(in: -1...1, using: &generator) }
+            let carry0 = (0..<w).map { _ in Float.random(in: -1...1, using: &generator) }
+            var dhF = dh0, dcF = dc0, carryF = carry0, dzF = [Float](repeating: 0, count: 4 * w)
+            Kernels.lstmBackwardRow(z: zg, tc: tcg, cPrev: cPrev, dOut: dOut, dh: &dhF, carry: &carryF, dc: &dcF, dz: &dzF,
+                                    width: w, relu: act == .relu)
+            var dhG = dh0, dcG = dc0, carryG = carry0, dzG = [Float](repeating: 0, count: 4 * w), dtc = [Float](repeating: 0, count: w)
+            for k in 0..<w { carryG[k] += dOut[k] }
+            for k in 0..<w { dhG[k] += carryG[k]; carryG[k] = 0 }
+            for k in 0..<w { dzG[3 * w + k] = dhG[k] * tcg[k]; dtc[k] = dhG[k] * zg[3 * w + k] }
+            tcg.withUnsafeBufferPointer { t in dtc.withUnsafeMutableBufferPointer { act.backward(output: t.baseAddress!, grad: $0.baseAddress!, count: w, rowLength: w) } }
+            for k in 0..<w {
+                let dck = dcG[k] + dtc[k]
+                dzG[k] = dck * zg[2 * w + k]; dzG[w + k] = dck * cPrev[k]; dzG[2 * w + k] = dck * zg[k]; dcG[k] = dck * zg[w + k]
+            }
+            zg.withUnsafeBufferPointer { zp in dzG.withUnsafeMutableBufferPointer { dp in
+                Activation.sigmoid.backward(output: zp.baseAddress!, grad: dp.baseAddress!, count: 2 * w, rowLength: 2 * w)
+                act.backward(output: zp.baseAddress! + 2 * w, grad: dp.baseAddress! + 2 * w, count: w, rowLength: w)
+                Activation.sigmoid.backward(output: zp.baseAddress! + 3 * w, grad: dp.baseAddress! + 3 * w, count: w, rowLength: w)
+            } }
+            XCTAssertEqual(dzF, dzG, "d gates, \(act)"); XCTAssertEqual(dhF, dhG); XCTAssertEqual(dcF, dcG); XCTAssertEqual(carryF, carryG)
         }
     }
 

@@ -56,7 +56,7 @@ enum BLAS {
         _ = configured
         if k == 0 {
             // BLAS leaves C untouched for k = 0 only when beta = 1; make the other cases explicit.
-            if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+            if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } } }
             return
         }
         let chunks = m * n * k >= threadingThreshold && singleThreadedDepth == 0 ? maxThreads : 1
@@ -93,6 +93,9 @@ enum BLAS {
             // A few rows (a small batch at one timestep): one matrix-vector product per row skips
             // sgemm's packing of the weight matrix, which dominates at this size (1.3–2x faster here).
             for i in 0..<m {
+                // C may be uninitialised memory when beta is 0; sgemv's beta-0 scaling is not guaranteed
+                // to clear a NaN in every OpenBLAS version, so the row is cleared here.
+                if beta == 0 { (c + i * ldc).update(repeating: 0, count: n) }
                 let x = transA ? a + i : a + i * lda
                 let incX = Int32(transA ? lda : 1)
                 if transB {

@@ -23,13 +23,6 @@ final class FloatBuffer {
         p = BufferPool.take(Swift.max(count, 1))
     }
 
-    /// The output of a product with beta 0 over `rows` rows: uninitialised when sgemm writes it, zeroed
-    /// when the product runs as sgemv per row (`BLAS.smallRowCount`), whose beta-0 scaling of
-    /// recycled memory is not guaranteed to clear a NaN in every OpenBLAS version.
-    static func productOutput(_ count: Int, rows: Int) -> FloatBuffer {
-        rows > BLAS.smallRowCount ? FloatBuffer(uninitialized: count) : FloatBuffer(count)
-    }
-
     init(copying t: Tensor) {
         count = t.count
         p = BufferPool.take(Swift.max(count, 1))

@@ -1,7 +1,7 @@
 /// Whether forward passes must keep what their backward pass needs.
 ///
 /// `predict`, `evaluate` and calling a model or layer on concrete tensors never pull back, so they run
-/// their forward passes inside `withoutGradients`: recurrent layers then skip the per-step caches
+/// their forward passes inside `withoutGradients`: LSTM layers then skip the per-step caches
 /// (previous states, cell activations) that only the backward pass reads. Training and
 /// `forwardWithMasks` keep them. Task-local, so it is scoped to the calling thread or task.
 enum GradientMode {

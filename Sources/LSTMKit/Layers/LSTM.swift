@@ -113,27 +113,27 @@ public final class LSTM: Recurrent {
         let recurrentCols = layout.reordered(recurrentKernel.value, rows: U)
         // Dropout masks: (groups, B, D) and (groups, B, U), one group, or one per gate (Keras with recurrentDropout).
         let inGroups = inputDropMask?.shape[0] ?? 1, recGroups = recurrentDropMask?.shape[0] ?? 1
-        // x ⊙ mask_g per group: (groups, B, T, D); without input dropout x itself is used.
-        let xd: FloatBuffer? = inputDropMask.map { m in
-            let xd = FloatBuffer(uninitialized: inGroups * B * T * D)
-            x.withUnsafeBufferPointer { xp in
+        // On the multi-core path with one mask group per input, row (b, t) of one buffer holds
+        // [x_t ⊙ mask, h_{t-1} ⊙ mask] (B·T, D + U): the backward pass then gets both weight gradients
+        // from one product, packing dz only once.
+        let joint = keep && layout.parts > 1 && inGroups == 1 && recGroups == 1
+        let xh: FloatBuffer? = joint ? FloatBuffer(uninitialized: B * T * (D + U)) : nil
+        // Otherwise x ⊙ mask_g per group: (groups, B, T, D); without input dropout x itself is used.
+        let xd: FloatBuffer? = joint || inputDropMask == nil ? nil : FloatBuffer(uninitialized: inGroups * B * T * D)
+        x.withUnsafeBufferPointer { xp in
+            let m = inputDropMask?.scalars
+            if let xh {
+                for r in 0..<(B * T) {
+                    let dst = xh.p + r * (D + U), b = r / T
+                    dst.update(from: xp.baseAddress! + r * D, count: D)
+                    if let m { for k in 0..<D { dst[k] *= m[b * D + k] } }
+                }
+            } else if let xd, let m {
                 for g in 0..<inGroups {
                     let dst = xd.p + g * B * T * D
                     dst.update(from: xp.baseAddress!, count: B * T * D)
-                    m.withUnsafeBufferPointer { mp in
-                        for b in 0..<B { for t in 0..<T { for k in 0..<D { dst[(b * T + t) * D + k] *= mp[(g * B + b) * D + k] } } }
-                    }
+                    for b in 0..<B { for t in 0..<T { for k in 0..<D { dst[(b * T + t) * D + k] *= m[(g * B + b) * D + k] } } }
                 }
-            }
-            return xd
-        }
-        // With several cores and no dropout, row (b, t) of one buffer holds [x_t, h_{t-1}] (B·T, D + U):
-        // the backward pass then gets both weight gradients from one product, packing dz only once.
-        let joint = keep && !layout.isKerasOrder && inGroups == 1 && recGroups == 1
-        let xh: FloatBuffer? = joint ? FloatBuffer(uninitialized: B * T * (D + U)) : nil
-        if let xh {
-            x.withUnsafeBufferPointer { xp in
-                for r in 0..<(B * T) { (xh.p + r * (D + U)).update(from: xp.baseAddress! + r * D, count: D) }
             }
         }
         let ldx = joint ? D + U : D
@@ -144,7 +144,7 @@ public final class LSTM: Recurrent {
         }
         // Pre-activations, then gate values: (B, T, 4U), in the pass's column order; the bias is added
         // per step, after both products (Keras's order: x·kernel + h·recurrentKernel + bias).
-        let z = FloatBuffer.productOutput(B * T * G, rows: B * T)
+        let z = FloatBuffer(uninitialized: B * T * G)
         let biasCols: FloatBuffer? = bias.map { b in layout.reordered(b.value, rows: 1) ?? FloatBuffer(copying: b.value) }
         // h_{t-1} ⊙ recurrent mask_g, the left operand of step t's product: every step's when the backward
         // pass needs them, (groups, B, T, U) or inside `xh`; else two alternating slots, (groups, 2, B, U).
@@ -185,37 +185,37 @@ public final class LSTM: Recurrent {
         let biasP: UnsafePointer<Float>? = biasCols.map { UnsafePointer($0.p) }
         layout.withColumns(recurrentKernel.value, recurrentCols) { uw in
             for s in 0..<T {
-                // Each chunk owns units lo..<lo+w of every gate: its product, activations and state updates.
-                layout.run { chunk in
+                // Each part owns some batch rows and units lo..<lo+w of every gate: its product, activations
+                // and state updates.
+                layout.run { rows, chunk in
                     let lo = layout.chunks[chunk].lowerBound, w = layout.chunks[chunk].count
-                    let col = layout.offset(chunk: chunk, gate: 0)
-                    // z_s[:, chunk] += h_{s-1} · recurrentKernel[:, chunk]: (B, U)·(U, 4w), rows strided by T.
+                    let col = layout.offset(chunk: chunk, gate: 0), r0 = rows.lowerBound
+                    // z_s[rows, chunk] += h_{s-1} · recurrentKernel[:, chunk]: (rows, U)·(U, 4w), rows strided by T.
                     if recGroups == 1 {
-                        BLAS.gemm(m: B, n: 4 * w, k: U, a: hSlot(0, s), lda: ldh, b: uw + col, ldb: G,
-                                  beta: 1, c: z.p + s * G + col, ldc: T * G)
+                        BLAS.gemm(m: rows.count, n: 4 * w, k: U, a: hSlot(0, s) + r0 * ldh, lda: ldh, b: uw + col, ldb: G,
+                                  beta: 1, c: z.p + (r0 * T + s) * G + col, ldc: T * G)
                     } else {
                         for g in 0..<4 {
-                            BLAS.gemm(m: B, n: w, k: U, a: hSlot(g, s), lda: ldh, b: uw + col + g * w, ldb: G,
-                                      beta: 1, c: z.p + s * G + col + g * w, ldc: T * G)
+                            BLAS.gemm(m: rows.count, n: w, k: U, a: hSlot(g, s) + r0 * ldh, lda: ldh, b: uw + col + g * w,
+                                      ldb: G, beta: 1, c: z.p + (r0 * T + s) * G + col + g * w, ldc: T * G)
                         }
                     }
-                    for b in 0..<B {
+                    for b in rows {
                         let r = b * T + s, zp = z.p + r * G + col
                         let op = out.p + r * U + lo, cb = c.p + b * U + lo, hb = h.p + b * U + lo
                         let tcp = keep ? tc.p + r * U + lo : tc.p + b * U + lo
-                        let masked = maskP.map { $0[r] == 0 } ?? false
-                        if fused && !masked {
+                        if let maskP, maskP[r] == 0 {
+                            // Masked step: states stay, the output repeats the previous output (its gates are
+                            // never read).
+                            if s > 0 { op.update(from: out.p + (r - 1) * U + lo, count: w) }
+                        } else if fused {
                             Kernels.lstmForwardRow(z: zp, bias: biasP.map { $0 + col }, c: cb, tc: tcp, h: hb, out: op,
                                                    width: w, relu: act == .relu)
                         } else {
-                        if let biasP { for k in 0..<(4 * w) { zp[k] += biasP[col + k] } }
-                        ra.apply(zp, count: 2 * w, rowLength: 2 * w)          // i, f
-                        act.apply(zp + 2 * w, count: w, rowLength: w)         // g
-                        ra.apply(zp + 3 * w, count: w, rowLength: w)          // o
-                        if masked {
-                            // Masked step: states stay, the output repeats the previous output.
-                            if s > 0 { op.update(from: out.p + (r - 1) * U + lo, count: w) }
-                        } else {
+                            if let biasP { for k in 0..<(4 * w) { zp[k] += biasP[col + k] } }
+                            ra.apply(zp, count: 2 * w, rowLength: 2 * w)          // i, f
+                            act.apply(zp + 2 * w, count: w, rowLength: w)         // g
+                            ra.apply(zp + 3 * w, count: w, rowLength: w)          // o
                             for k in 0..<w {
                                 let cn = zp[w + k] * cb[k] + zp[k] * zp[2 * w + k]
                                 cb[k] = cn; tcp[k] = cn
@@ -223,9 +223,8 @@ public final class LSTM: Recurrent {
                             act.apply(tcp, count: w, rowLength: w)
                             for k in 0..<w { hb[k] = zp[3 * w + k] * tcp[k]; op[k] = hb[k] }
                         }
-                        }
                         if s + 1 < T {
-                            // This chunk's part of the next step's left operand (and cached c_s).
+                            // This part's share of the next step's left operand (and cached c_s).
                             for g in 0..<recGroups {
                                 let hp = hSlot(g, s + 1) + b * ldh + lo
                                 hp.update(from: hb, count: w)
@@ -245,54 +244,38 @@ public final class LSTM: Recurrent {
             precondition(keep, "internal: LSTM '\(name)' was run without gradient caches and cannot pull back")
             let dh = dFinal[0].map { FloatBuffer(copying: $0) } ?? FloatBuffer(B * U)
             let dc = dFinal[1].map { FloatBuffer(copying: $0) } ?? FloatBuffer(B * U)
-            let dhNew = FloatBuffer.productOutput(B * U, rows: B), dCarry = FloatBuffer(B * U), dtc = FloatBuffer(uninitialized: B * U)
-            let gateGrad = FloatBuffer.productOutput(recGroups > 1 ? B * U : 0, rows: B)
+            let dhNew = FloatBuffer(uninitialized: B * U), dCarry = FloatBuffer(B * U), dtc = FloatBuffer(uninitialized: B * U)
             // Rows of masked steps stay zero; every other row is written.
             let dz = maskP == nil ? FloatBuffer(uninitialized: B * T * G) : FloatBuffer(B * T * G)
-            let dOut: [Float]? = dSeq?.scalars
             let dOutBuffer = dSeq.map { FloatBuffer(copying: $0) }
-            let dOutPointer: UnsafeMutablePointer<Float>? = dOutBuffer?.p
+            let dOut: UnsafePointer<Float>? = dOutBuffer.map { UnsafePointer($0.p) }
             layout.withColumns(recurrentKernel.value, recurrentCols) { uw in
-                // d h_{s-1}[:, lo..<lo+w] = Σ_g (dz_s,g · recurrentKernel[lo..<lo+w, gate g]ᵀ) ⊙ mask_g; rows
+                // d h_{s-1}[rows, lo..<lo+w] = Σ_g (dz_s,g · recurrentKernel[lo..<lo+w, gate g]ᵀ) ⊙ mask_g; rows
                 // whose step s is masked keep their d h (the state passed through unchanged).
-                func stateGradient(_ s: Int, _ lo: Int, _ w: Int) {
-                    if recGroups == 1 {
-                        BLAS.gemm(transB: true, m: B, n: w, k: G, a: dz.p + s * G, lda: T * G, b: uw + lo * G, ldb: G,
-                                  beta: 0, c: dhNew.p + lo, ldc: U)
-                    } else {
-                        for b in 0..<B { (dhNew.p + b * U + lo).update(repeating: 0, count: w) }
-                        for g in 0..<4 {
-                            for other in layout.chunks.indices {
-                                let col = layout.offset(chunk: other, gate: g)
-                                BLAS.gemm(transB: true, m: B, n: w, k: layout.chunks[other].count, a: dz.p + s * G + col,
-                                          lda: T * G, b: uw + lo * G + col, ldb: G, beta: other == 0 ? 0 : 1,
-                                          c: gateGrad.p + lo, ldc: U)
-                            }
-                            for b in 0..<B {
-                                let m = rmask! , base = (g * B + b) * U
-                                for k in lo..<(lo + w) { dhNew.p[b * U + k] += gateGrad.p[b * U + k] * m[base + k] }
-                            }
-                        }
-                    }
-                    for b in 0..<B {
+                func stateGradient(_ s: Int, _ rows: Range<Int>, _ lo: Int, _ w: Int) {
+                    let r0 = rows.lowerBound
+                    layout.inputGradient(groups: recGroups, m: rows.count, k: w, dz: dz.p + (r0 * T + s) * G, lddz: T * G,
+                                         w: uw + lo * G, mask: rmask, maskRows: B, maskRow: { r0 + $0 }, maskStride: U,
+                                         maskColumn: lo, out: dhNew.p + r0 * U + lo, ldo: U)
+                    for b in rows {
                         if let maskP, maskP[b * T + s] == 0 { continue }
                         (dh.p + b * U + lo).update(from: dhNew.p + b * U + lo, count: w)
                     }
                 }
                 for s in stride(from: T - 1, through: 0, by: -1) {
-                    layout.run { chunk in
+                    layout.run { rows, chunk in
                         let lo = layout.chunks[chunk].lowerBound, w = layout.chunks[chunk].count
                         let col = layout.offset(chunk: chunk, gate: 0)
-                        if s + 1 < T { stateGradient(s + 1, lo, w) }
-                        for b in 0..<B {
+                        if s + 1 < T { stateGradient(s + 1, rows, lo, w) }
+                        for b in rows {
                             let r = b * T + s, dtcp = dtc.p + b * U + lo
                             let dhb = dh.p + b * U + lo, carry = dCarry.p + b * U + lo
                             let masked = maskP.map { $0[r] == 0 } ?? false
                             if fused && !masked {
-                                let dOutRow = dOutPointer.map { UnsafePointer($0 + r * U + lo) }
                                 Kernels.lstmBackwardRow(z: z.p + r * G + col, tc: tc.p + r * U + lo, cPrev: cPrev.p + r * U + lo,
-                                                        dOut: dOutRow, dh: dhb, carry: carry, dc: dc.p + b * U + lo,
-                                                        dz: dz.p + r * G + col, width: w, relu: act == .relu)
+                                                        dOut: dOut.map { $0 + r * U + lo }, dh: dhb, carry: carry,
+                                                        dc: dc.p + b * U + lo, dz: dz.p + r * G + col, width: w,
+                                                        relu: act == .relu)
                                 continue
                             }
                             if let dOut { for k in 0..<w { carry[k] += dOut[r * U + lo + k] } }
@@ -315,12 +298,12 @@ public final class LSTM: Recurrent {
                         }
                     }
                 }
-                layout.run { chunk in stateGradient(0, layout.chunks[chunk].lowerBound, layout.chunks[chunk].count) }
+                layout.run { rows, chunk in stateGradient(0, rows, layout.chunks[chunk].lowerBound, layout.chunks[chunk].count) }
             }
             // Weight gradients over all steps at once: (D, BT)·(BT, 4U) and (U, BT)·(BT, 4U), or both as
             // [x, h_{t-1}]ᵀ·dz: (D + U, BT)·(BT, 4U).
             if let xh {
-                let both = FloatBuffer.productOutput((D + U) * G, rows: D + U)
+                let both = FloatBuffer(uninitialized: (D + U) * G)
                 BLAS.gemm(transA: true, m: D + U, n: G, k: B * T, a: xh.p, lda: D + U, b: dz.p, ldb: G, beta: 0, c: both.p, ldc: G)
                 layout.accumulate(both.p, rows: D, into: kernel)
                 layout.accumulate(both.p + D * G, rows: U, into: recurrentKernel)
@@ -334,7 +317,7 @@ public final class LSTM: Recurrent {
             }
             if let bias { layout.accumulateBiasGradient(dz: dz.p, rows: B * T, into: bias) }
             // dx = Σ_g (dz_g · kernel_gᵀ) ⊙ mask_g: (BT, 4U)·(4U, D); row (b, t) uses mask row b.
-            let dx = FloatBuffer.productOutput(B * T * D, rows: B * T)
+            let dx = FloatBuffer(uninitialized: B * T * D)
             layout.withColumns(kernel.value, kernelCols) { w in
                 layout.inputGradient(groups: inGroups, m: B * T, k: D, dz: dz.p, lddz: G, w: w, mask: inputDropMask?.scalars,
                                      maskRows: B, maskRow: { $0 / T }, out: dx.p)
