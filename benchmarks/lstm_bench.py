@@ -6,7 +6,11 @@ Workloads
      and prediction samples/s after a one-batch warm-up, and achieved GFLOP/s.
   3. Peak resident memory of each run (each framework and workload runs in its own process).
 
-Usage:  python3 benchmarks/lstm_bench.py [--epochs N] [--skip-frameworks]
+Each workload runs in rounds (--repeats, default 3); a round runs LSTMKit, Keras and PyTorch one after
+the other, so all three see the same machine state, and the report gives each framework's median over
+the rounds with the range (the machines this runs on are shared, and one run can be off by 20%).
+
+Usage:  python3 benchmarks/lstm_bench.py [--repeats N] [--skip-frameworks]
 Creates .venv-bench from benchmarks/requirements.txt on first use (or uses $LSTM_BENCH_PYTHON), builds
 libLSTMKit.so and the Swift driver benchmarks/lstm_bench.swift, and writes build/benchmarks/lstm_bench.{json,md}.
 """
@@ -15,6 +19,7 @@ import json
 import os
 import pathlib
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -199,6 +204,7 @@ def main():
                         help="epochs of the stacked-LSTM workload (the issue asks 10; 3 keeps the run short)")
     parser.add_argument("--autoencoder-epochs", type=int, default=300)
     parser.add_argument("--skip-frameworks", action="store_true", help="LSTMKit only")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per workload (the report gives medians)")
     args = parser.parse_args()
     if args.child:
         child_main(args)
@@ -206,28 +212,54 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     swift = build_swift_driver()
     py = None if args.skip_frameworks else bench_python()
-    results = []
+    runs_all, results = [], []
     for workload, epochs in [("autoencoder", args.autoencoder_epochs), ("stacked", args.stacked_epochs)]:
         extra = ["--epochs", str(epochs), "--samples", str(args.samples)]
         runs = [("lstmkit", [swift, workload] + extra)]
         if py:
             for fw in ("keras", "torch"):
                 runs.append((fw, [py, __file__, "--child", fw, "--workload", workload] + extra))
-        for fw, cmd in runs:
-            print(f"running {fw} {workload} ...", flush=True)
-            r = peak_rss_mib_of(cmd)
-            if workload == "stacked":
-                n = args.samples
-                r["train_samples_per_s"] = n * epochs / r["train_seconds"]
-                r["predict_samples_per_s"] = n / r["predict_seconds"]
-                r["train_gflops"] = 3 * stacked_flops_per_sample() * r["train_samples_per_s"] / 1e9
-                r["predict_gflops"] = stacked_flops_per_sample() * r["predict_samples_per_s"] / 1e9
-            results.append(r)
-            print("  ", json.dumps(r), flush=True)
+        rounds = {fw: [] for fw, _ in runs}
+        for k in range(max(1, args.repeats)):
+            for fw, cmd in runs:
+                print(f"running {fw} {workload} (round {k + 1}/{args.repeats}) ...", flush=True)
+                r = peak_rss_mib_of(cmd)
+                if workload == "stacked":
+                    n = args.samples
+                    r["train_samples_per_s"] = n * epochs / r["train_seconds"]
+                    r["predict_samples_per_s"] = n / r["predict_seconds"]
+                    r["train_gflops"] = 3 * stacked_flops_per_sample() * r["train_samples_per_s"] / 1e9
+                    r["predict_gflops"] = stacked_flops_per_sample() * r["predict_samples_per_s"] / 1e9
+                r["round"] = k + 1
+                rounds[fw].append(r)
+                runs_all.append(r)
+                print("  ", json.dumps(r), flush=True)
+        for fw, rs in rounds.items():
+            results.append(median_of(rs))
     machine = dict(cpus=os.cpu_count(), platform=platform.platform(), python=platform.python_version())
-    (OUT / "lstm_bench.json").write_text(json.dumps(dict(machine=machine, results=results), indent=2) + "\n")
+    (OUT / "lstm_bench.json").write_text(json.dumps(dict(machine=machine, medians=results, runs=runs_all), indent=2) + "\n")
     (OUT / "lstm_bench.md").write_text(report(results, args) + "\n")
     print((OUT / "lstm_bench.md").read_text())
+
+
+def median_of(rs):
+    """One framework's rounds → a result holding each numeric field's median, plus `<field>_range` (min, max)."""
+    out = dict(rs[0])
+    for key, value in rs[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "round":
+            values = sorted(r[key] for r in rs)
+            out[key] = statistics.median(values)
+            out[key + "_range"] = (values[0], values[-1])
+    out["rounds"] = len(rs)
+    out.pop("round", None)
+    return out
+
+
+def spread(r, key, fmt):
+    """`median (min–max)` when there were several rounds."""
+    lo, hi = r.get(key + "_range", (r[key], r[key]))
+    text = format(r[key], fmt)
+    return text if r.get("rounds", 1) < 2 else f"{text} ({format(lo, fmt)}–{format(hi, fmt)})"
 
 
 def cpu_ghz():
@@ -249,20 +281,32 @@ def report(results, args):
              f"Single-precision peak of these {cores} cores at the nominal {ghz:.2f} GHz: AVX2/FMA (2 FMA units × 8 lanes"
              f" × 2 FLOP per core and cycle) {cores * 32 * ghz:.0f} GFLOP/s; AVX-512 (16 lanes) {cores * 64 * ghz:.0f}"
              " GFLOP/s; boost clocks go higher. The machine is shared, so repeated runs vary.",
-             "PyTorch's autoencoder uses tanh LSTMs (relu needs a custom cell; same FLOPs).", "",
+             "PyTorch's autoencoder uses tanh LSTMs (relu needs a custom cell; same FLOPs).",
+             f"Medians over {args.repeats} rounds (each round runs every framework once), range in parentheses.", "",
              f"## Autoencoder fit ({args.autoencoder_epochs} epochs, 5 samples, batch 5)", "",
              "| framework | fit s | final loss | peak RSS MiB |", "|---|---|---|---|"]
     for r in results:
         if r["workload"] == "autoencoder":
-            lines.append(f"| {r['framework']} | {r['fit_seconds']:.3f} | {r['final_loss']:.3g} | {r['peak_rss_mib']:.0f} |")
+            lines.append(f"| {r['framework']} | {spread(r, 'fit_seconds', '.3f')} | {r['final_loss']:.3g} | {r['peak_rss_mib']:.0f} |")
     lines += ["", f"## Two stacked LSTM(256), T {T}, {FEATURES} features, batch {BATCH}, {args.samples} samples, "
               f"{args.stacked_epochs} epochs", "",
               "| framework | train samples/s | train GFLOP/s | predict samples/s | predict GFLOP/s | peak RSS MiB |",
               "|---|---|---|---|---|---|"]
     for r in results:
         if r["workload"] == "stacked":
-            lines.append(f"| {r['framework']} | {r['train_samples_per_s']:.0f} | {r['train_gflops']:.1f} | "
-                         f"{r['predict_samples_per_s']:.0f} | {r['predict_gflops']:.1f} | {r['peak_rss_mib']:.0f} |")
+            lines.append(f"| {r['framework']} | {spread(r, 'train_samples_per_s', '.0f')} | {r['train_gflops']:.1f} | "
+                         f"{spread(r, 'predict_samples_per_s', '.0f')} | {r['predict_gflops']:.1f} | {r['peak_rss_mib']:.0f} |")
+    by = {(r["framework"], r["workload"]): r for r in results}
+    ratios = []
+    for fw, name in (("keras", "Keras"), ("torch", "PyTorch")):
+        ae, st, own_ae, own_st = by.get((fw, "autoencoder")), by.get((fw, "stacked")), by.get(("lstmkit", "autoencoder")), by.get(("lstmkit", "stacked"))
+        if ae and own_ae:
+            ratios.append(f"| autoencoder fit, {name} time / LSTMKit time | {ae['fit_seconds'] / own_ae['fit_seconds']:.2f}x |")
+        if st and own_st:
+            ratios.append(f"| stacked train, LSTMKit / {name} samples/s | {own_st['train_samples_per_s'] / st['train_samples_per_s']:.2f}x |")
+            ratios.append(f"| stacked predict, LSTMKit / {name} samples/s | {own_st['predict_samples_per_s'] / st['predict_samples_per_s']:.2f}x |")
+    if ratios:
+        lines += ["", "## Ratios (of the medians; above 1: LSTMKit faster)", "", "| measure | ratio |", "|---|---|"] + ratios
     return "\n".join(lines)
 
 
