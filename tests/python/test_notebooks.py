@@ -1,6 +1,6 @@
 """Executes the four notebooks with the swift-lstm kernel and checks what a reader checks.
 
-Execution goes through tools/run_notebooks.py (the code `make notebooks` runs), with the session's
+Execution goes through tools/notebooks/run_notebooks.py (the code `make notebooks` runs), with the session's
 temporary kernelspec from conftest's `jupyter_env`. Executed copies land in build/test-notebooks/ so a
 failure can be opened and read.
 """
@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 # Loaded from its file: putting tools/ on sys.path would shadow the installed papermill_swift package.
-_spec = importlib.util.spec_from_file_location("run_notebooks", REPO / "tools" / "run_notebooks.py")
+_spec = importlib.util.spec_from_file_location("run_notebooks", REPO / "tools" / "notebooks" / "run_notebooks.py")
 run_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_notebooks)
 
