@@ -111,17 +111,45 @@ def assert_clean_and_drawn(result, min_svgs):
     assert result.html and result.html.stat().st_size > 10_000
 
 
+def live_progress(cell):
+    """The text of the live progress display a `fit(verbose: 1)` leaves under its cell (its final state)."""
+    bars = [out.data["text/plain"] for out in cell.get("outputs", [])
+            if out.output_type == "display_data" and out.data.get("text/plain", "").startswith("Epoch ")]
+    assert len(bars) == 1, f"expected one live progress display, got {bars}"
+    return bars[0]
+
+
 def test_01_autoencoder(executed):
     result = executed("01")
     nb = result.notebook
-    assert_clean_and_drawn(result, min_svgs=4)  # loss, reconstruction, data flow, two unrolled LSTMs
+    # the cell-state picture, loss, reconstruction, data flow, two unrolled LSTMs, both reconstructions
+    assert_clean_and_drawn(result, min_svgs=7)
     assert "windows: [5, 3, 2]" in texts(cell_with(nb, "temporalize(series"))
-    assert total_params(texts(cell_with(nb, "let autoencoder = try Sequential"))) == [248578]
+    picture = texts(cell_with(nb, "UnrolledRNNDiagram(units: 128"))
+    assert "LSTM(128, return_sequences=True), 3 steps" in picture
+    summary = texts(cell_with(nb, "let autoencoder = try Sequential"))
+    assert total_params(summary) == [248578]
     assert total_params(texts(cell_with(nb, "let regular = try Sequential"))) == [248578]
-    assert "(None, 64)" in texts(cell_with(nb, "let autoencoder = try Sequential"))
+    assert "(None, 64)" in summary
     assert "(None, 64)" not in texts(cell_with(nb, "let regular = try Sequential"))
-    loss = number_after(texts(cell_with(nb, "autoencoder.fit(")), "loss after 300 epochs:")
-    assert loss < 0.002  # it starts near 0.25
+    # the per-layer counts the text explains, by formula and as counted
+    counts = texts(cell_with(nb, "func lstmParameters"))
+    for n in (67072, 49408, 33024, 98816, 258):
+        assert f"formula: {n}  counted: {n}" in counts, counts
+    assert "total by formula: 248578  counted: 248578" in counts
+
+    training = cell_with(nb, "autoencoder.fit(")
+    assert live_progress(training).startswith("Epoch 300/300")  # verbose: 1 shows the live bar
+    loss = number_after(texts(training), "loss after 300 epochs:")
+    start = number_after(texts(training), "loss after 1 epoch:")
+    assert loss < 0.002 and start > 0.1
+
+    # No RepeatVector before TimeDistributed(Dense): (3×128)·(128×2) + bias is the model's output.
+    by_hand = texts(cell_with(nb, "let lastDecoderLSTM"))
+    assert "last decoder LSTM output: [3, 128]  Dense kernel: [128, 2]  bias: [2]" in by_hand
+    assert "(3×128)·(128×2) + bias: [3, 2]" in by_hand
+    assert "same as the autoencoder's output: true" in by_hand
+
     trace = texts(cell_with(nb, "traceShapes(autoencoder"))
     assert "3x2 → 3x128 → 64 → 3x64 → 3x64 → 3x128 → 3x2" in trace
     encoded = [line for line in trace.splitlines() if "encoded vector" in line]
@@ -129,29 +157,80 @@ def test_01_autoencoder(executed):
     unrolled = texts(cell_with(nb, "unrolledDiagram()"))
     assert "h of every one of the 3 steps" in unrolled and "only the last step's h" in unrolled
     assert "DisplayHandle" not in unrolled
+
+    # The regular network, trained the same way: the text says the two final losses are within a factor
+    # of 5 of each other and both hundreds of times below their start.
+    compared = texts(cell_with(nb, "let regularHistory = try regular.fit("))
+    auto_loss = number_after(compared, "autoencoder:")
+    regular_loss = number_after(compared, "regular:")
+    assert auto_loss == pytest.approx(loss, rel=1e-5)
+    ratio = number_after(compared, "larger / smaller:")
+    assert ratio == pytest.approx(max(auto_loss, regular_loss) / min(auto_loss, regular_loss), rel=1e-4)
+    assert ratio <= 5, compared
+    starts = re.search(r"both started near: ([0-9.e-]+) and ([0-9.e-]+)", compared)
+    assert starts and float(starts[1]) / auto_loss > 100 and float(starts[2]) / regular_loss > 100, compared
+    assert "regular x³" in compared and "autoencoder x³" in compared and "input x³" in compared
+
     encodings = texts(cell_with(nb, "let encoder = try Model(inputs: autoencoder.inputs"))
     assert "encodings: [5, 64]" in encodings
     assert "shares the autoencoder's trained weights: true" in encodings
+
+    # Rare events: the altered window's reconstruction error is more than ten times any normal window's.
+    anomaly = texts(cell_with(nb, "var alteredRows"))
+    normal = [float(x) for x in re.findall(r"(?m)^window \d\s+reconstruction error: ([0-9.e-]+)", anomaly)]
+    altered = number_after(anomaly, "altered window 0 reconstruction error:")
+    assert len(normal) == 5 and altered > 10 * max(normal), anomaly
+    assert number_after(anomaly, "altered / largest normal:") == pytest.approx(altered / max(normal), rel=1e-4)
 
 
 def test_02_timedistributed(executed):
     result = executed("02")
     nb = result.notebook
     assert_clean_and_drawn(result, min_svgs=2)  # loss history and the model diagram
+    settings = texts(cell_with(nb, "let halfEpochs"))
+    assert "epochs: one-to-one 1000, many-to-one 500, many-to-many 1000" in settings
+    assert "Adam's default learning rate: 0.001" in settings
+
+    # The Keras documentation example: (32, 10, 16) → TimeDistributed(Dense(8)) → (None, 10, 8).
+    docs = texts(cell_with(nb, "let docExample"))
+    assert "input: [32, 10, 16] → output: [32, 10, 8]" in docs
+    assert "(None, 10, 8)" in docs and total_params(docs) == [136]
+    assert "parameters: 136 = 16·8 + 8 = 136" in docs
+
     assert total_params(texts(cell_with(nb, "let oneToOne = try Sequential"))) == [146]
     assert total_params(texts(cell_with(nb, "let manyToOne = try Sequential"))) == [170]
     assert total_params(texts(cell_with(nb, "let manyToMany = try Sequential"))) == [146]
     assert "input [5, 1, 1] target [5, 1]" in texts(cell_with(nb, "let oneToOne = try Sequential"))
+    one_to_one = cell_with(nb, "oneToOne.fit(")
+    assert live_progress(one_to_one).startswith("Epoch 1000/1000")  # verbose: 1 shows the live bar
+    assert "many-to-one epochs: 500" in texts(cell_with(nb, "manyToOne.fit("))
     for snippet, label in [("oneToOne.fit(", "one-to-one final loss:"),
                            ("manyToOne.fit(", "many-to-one final loss:"),
                            ("manyToMany.fit(", "many-to-many final loss:")]:
         assert number_after(texts(cell_with(nb, snippet)), label) < 0.002, label  # from about 0.2
+
+    # "Twice the epochs": the second 500 epochs still lower the loss, which ends above many-to-one's.
+    many = texts(cell_with(nb, "manyToMany.fit("))
+    half = number_after(many, "many-to-many loss after 500 epochs:")
+    final = number_after(many, "many-to-many final loss:")
+    assert final < half, many
+    assert number_after(many, "many-to-one final loss (500 epochs):") < final, many
+    assert "History: 1000 epochs" in many
+
+    # The loss is the mean over the time steps: evaluate() equals the mean, the sum is 5 times larger.
+    averaged = texts(cell_with(nb, "let stepErrors"))
+    mean = number_after(averaged, "mean over the 5 steps:")
+    assert number_after(averaged, "evaluate() reports:") == pytest.approx(mean, rel=1e-4)
+    assert number_after(averaged, "sum over the 5 steps:") == pytest.approx(5 * mean, rel=1e-4)
+
     html = "\n".join(mime(nb, "text/html"))
     assert "Param #" in html and "146" in html
     comparison = texts(cell_with(nb, "let plainDense"))
     assert "parameters: 146 vs 146" in comparison
     assert "output shapes: [1, 5, 1] vs [1, 5, 1]" in comparison
     assert "same predictions: true" in comparison
+    assert "LSTM output: [1, 5, 5]  as rows: [5, 5]  kernel: [5, 1]  →  [5, 1]" in comparison
+    assert "by hand equals TimeDistributed(Dense): true" in comparison
 
 
 def test_03_return_sequences_and_state(executed):
