@@ -132,9 +132,8 @@ def test_every_explanation_is_in_english_then_chinese(notebook):
             assert len(titles) == 2 and not CJK.search(titles[0]) and CJK.search(titles[1]), titles
 
 
-# Notebooks whose text follows the one-line-per-paragraph rule (docs/NOTEBOOKS.md "Editing"); add the
-# others here once their sources are rewrapped.
-ONE_LINE_PARAGRAPHS = ["01-lstm-autoencoder.ipynb", "02-timedistributed.ipynb"]
+# Every notebook follows the one-line-per-paragraph rule (docs/NOTEBOOKS.md "Editing").
+ONE_LINE_PARAGRAPHS = [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("name", ONE_LINE_PARAGRAPHS)
