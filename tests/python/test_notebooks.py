@@ -301,7 +301,7 @@ def test_04_sequence_encoder(executed):
     assert scatter, "the scatter plot does not label the points"
     drawn = texts(cell_with(nb, "let encodings = try encoder.predict(data"))
     assert "encodings: [15, 2]" in drawn
-    assert number_after(drawn, "nearest other encoding of the same kind:") >= 10, drawn  # "for most sequences"
+    assert number_after(drawn, "nearest other encoding of the same kind:") >= 14, drawn  # "every, or nearly every"
     assert "decoder(encoder(x)) == autoencoder(x): true" in texts(cell_with(nb, "let viaParts"))
 
     held_out = texts(cell_with(nb, "let heldOut"))
@@ -309,7 +309,7 @@ def test_04_sequence_encoder(executed):
         assert re.search(rf"{kind}8: error [\d.]+, nearest other encoding {kind}\d", held_out), held_out
     errors = re.search(r"mean error: training sequences ([\d.]+), held-out sequences ([\d.]+) \(([\d.]+)×\)", held_out)
     assert errors, held_out
-    assert float(errors.group(2)) > 3 * float(errors.group(1)), held_out  # "several times worse"
+    assert float(errors.group(2)) > 1.5 * float(errors.group(1)), held_out  # "worse" (1.7–13.5× over seeds 1–6)
     assert number_after(held_out, "held-out hump: largest error") > 0.1, held_out
     assert any("Held-out hump" in s for s in mime(nb, "image/svg+xml"))
 
