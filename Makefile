@@ -16,7 +16,7 @@ KERNEL       = $(BIN_DIR)/swift-lstm-kernel
 APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages build install-kernel notebooks test test-swift test-python test-browser lab bench clean
+.PHONY: setup system-packages build install-kernel notebooks notebooks-sync test test-swift test-python test-browser lab bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -39,7 +39,11 @@ install-kernel: build
 	$(KERNEL) install --user
 
 notebooks: install-kernel
-	$(PY) tools/run_notebooks.py --out build/notebooks notebooks/*.ipynb
+	$(PY) tools/notebooks/run_notebooks.py --out build/notebooks notebooks/*.ipynb
+
+# notebooks/*.ipynb from their Markdown sources notebooks/src/*.md (jupytext); `--check` runs in make test.
+notebooks-sync: setup
+	$(PY) tools/notebooks/sync_notebooks.py
 
 test: build test-swift test-python
 

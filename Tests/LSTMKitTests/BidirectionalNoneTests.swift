@@ -3,7 +3,7 @@ import XCTest
 @testable import LSTMKit
 
 /// `Bidirectional(layer, mergeMode: nil)` (Keras's merge_mode=None): forward and backward outputs kept
-/// separate, checked against real Keras 3 (tools/fixtures_bidirectional.py) and by finite differences.
+/// separate, checked against real Keras 3 (tools/fixtures/fixtures_bidirectional.py) and by finite differences.
 final class BidirectionalNoneTests: XCTestCase {
     struct Case: Decodable {
         let name: String

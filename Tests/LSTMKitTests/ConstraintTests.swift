@@ -3,7 +3,7 @@ import XCTest
 @testable import LSTMKit
 
 /// Weight constraints (`kernelConstraint:` etc.), applied after every optimizer step: three SGD steps
-/// against real Keras 3 (tools/fixtures_constraints.py), the definitions, names, configs and errors.
+/// against real Keras 3 (tools/fixtures/fixtures_constraints.py), the definitions, names, configs and errors.
 final class ConstraintTests: XCTestCase {
     struct File: Decodable {
         let startWeights: [FixtureTensor]

@@ -27,7 +27,7 @@ final class IOTests: XCTestCase {
         XCTAssertEqual(bytes.count, 8 + Int(n) + 12)
     }
 
-    /// A file written by the Python `safetensors` package (tools/make_fixtures.py safetensors).
+    /// A file written by the Python `safetensors` package (tools/fixtures/make_fixtures.py safetensors).
     func testReadsAFileWrittenByPythonSafetensors() throws {
         let (tensors, metadata) = try SafeTensors.read(from: try fixtureURL("python_written.safetensors"))
         let expected = try loadFixture("python_written.json", as: [String: FixtureTensor].self)

@@ -3,7 +3,7 @@ import XCTest
 @testable import LSTMKit
 
 /// Metrics and per-output losses of multi-output models, named and computed as Keras 3 does
-/// (tools/fixtures_multi_output.py): flat list (one per output), list of lists, dict by output name.
+/// (tools/fixtures/fixtures_multi_output.py): flat list (one per output), list of lists, dict by output name.
 final class MultiOutputMetricsTests: XCTestCase {
     /// A `metrics` argument as the generator wrote it: a list of names, a list of lists, or a dict.
     enum Metrics: Decodable {

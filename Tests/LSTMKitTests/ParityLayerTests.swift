@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import LSTMKit
 
-/// Forward outputs and gradients of every layer option against real Keras 3 (tools/fixtures_layers.py).
+/// Forward outputs and gradients of every layer option against real Keras 3 (tools/fixtures/fixtures_layers.py).
 final class ParityLayerTests: XCTestCase {
     final class LayerSpec: Decodable {
         let type: String

@@ -2,7 +2,7 @@ import XCTest
 @testable import LSTMKit
 
 /// PyTorch nn.LSTM / nn.GRU with converted weights give the same outputs and gradients
-/// (tools/fixtures_torch.py; skipped when the fixture was generated without torch).
+/// (tools/fixtures/fixtures_torch.py; skipped when the fixture was generated without torch).
 final class ParityTorchTests: XCTestCase {
     struct Case: Decodable {
         let name: String

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import LSTMKit
 
-/// Optimizer steps, fit histories, evaluate and predict against real Keras 3 (tools/fixtures_training.py).
+/// Optimizer steps, fit histories, evaluate and predict against real Keras 3 (tools/fixtures/fixtures_training.py).
 final class ParityTrainingTests: XCTestCase {
     struct Step: Decodable {
         struct Losses: Decodable { let before: Double; let reported: Double }
@@ -168,7 +168,7 @@ extension ParityTrainingTests {
     }
 }
 
-/// Loss values, gradients and metric values against Keras (tools/fixtures_losses.py).
+/// Loss values, gradients and metric values against Keras (tools/fixtures/fixtures_losses.py).
 final class ParityLossTests: XCTestCase {
     struct LossCase: Decodable {
         let name: String

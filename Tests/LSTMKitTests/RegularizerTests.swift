@@ -3,7 +3,7 @@ import XCTest
 @testable import LSTMKit
 
 /// Weight regularizers (`kernelRegularizer:` etc.): the penalty in the reported loss and in the gradients,
-/// checked against real Keras 3 (tools/fixtures_regularizers.py), plus names, configs and errors.
+/// checked against real Keras 3 (tools/fixtures/fixtures_regularizers.py), plus names, configs and errors.
 final class RegularizerTests: XCTestCase {
     struct Fit: Decodable {
         let history: [String: [Double]]

@@ -3,7 +3,7 @@ import XCTest
 @testable import LSTMKit
 import TestSupport
 
-/// `summary()` text must equal Keras 3's, character for character (tools/fixtures_summary.py).
+/// `summary()` text must equal Keras 3's, character for character (tools/fixtures/fixtures_summary.py).
 final class SummaryTests: XCTestCase {
     struct Case: Decodable {
         let name: String

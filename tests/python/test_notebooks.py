@@ -1,6 +1,6 @@
 """Executes the four notebooks with the swift-lstm kernel and checks what a reader checks.
 
-Execution goes through tools/run_notebooks.py (the code `make notebooks` runs), with the session's
+Execution goes through tools/notebooks/run_notebooks.py (the code `make notebooks` runs), with the session's
 temporary kernelspec from conftest's `jupyter_env`. Executed copies land in build/test-notebooks/ so a
 failure can be opened and read.
 """
@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 # Loaded from its file: putting tools/ on sys.path would shadow the installed papermill_swift package.
-_spec = importlib.util.spec_from_file_location("run_notebooks", REPO / "tools" / "run_notebooks.py")
+_spec = importlib.util.spec_from_file_location("run_notebooks", REPO / "tools" / "notebooks" / "run_notebooks.py")
 run_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_notebooks)
 
@@ -76,6 +76,25 @@ def total_params(text):
     return [int(n.replace(",", "")) for n in re.findall(r"Total params: ([\d,]+)", text)]
 
 
+def curves(nb, snippet, name):
+    """The numbers `readCurves` printed for one fit in notebook 03."""
+    text = texts(cell_with(nb, snippet))
+    first = re.search(rf"{name}: lowest val_loss ([\d.]+) at epoch (\d+) of (\d+); final val_loss ([\d.]+)", text)
+    second = re.search(rf"{name}: final loss ([\d.]+); val_loss / loss at the end: ([\d.]+); loss fell (-?[\d.]+)% "
+                       rf"over the last \d+ epochs and (-?[\d.]+)% after", text)
+    assert first and second, text
+    return {"best_val": float(first.group(1)), "best_epoch": int(first.group(2)), "epochs": int(first.group(3)),
+            "final_val": float(first.group(4)), "final_loss": float(second.group(1)),
+            "val_over_loss": float(second.group(2)), "loss_fell_tail": float(second.group(3)),
+            "loss_fell_after_best": float(second.group(4))}
+
+
+def assert_progress_bar(cell, epochs):
+    """The fit's live progress display was saved in its final state."""
+    shown = [o.data.get("text/plain", "") for o in cell.outputs if o.output_type == "display_data"]
+    assert any(text.startswith(f"Epoch {epochs}/{epochs} done") for text in shown), shown
+
+
 def assert_clean_and_drawn(result, min_svgs):
     nb = result.notebook
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -92,17 +111,45 @@ def assert_clean_and_drawn(result, min_svgs):
     assert result.html and result.html.stat().st_size > 10_000
 
 
+def live_progress(cell):
+    """The text of the live progress display a `fit(verbose: 1)` leaves under its cell (its final state)."""
+    bars = [out.data["text/plain"] for out in cell.get("outputs", [])
+            if out.output_type == "display_data" and out.data.get("text/plain", "").startswith("Epoch ")]
+    assert len(bars) == 1, f"expected one live progress display, got {bars}"
+    return bars[0]
+
+
 def test_01_autoencoder(executed):
     result = executed("01")
     nb = result.notebook
-    assert_clean_and_drawn(result, min_svgs=4)  # loss, reconstruction, data flow, two unrolled LSTMs
+    # the cell-state picture, loss, reconstruction, data flow, two unrolled LSTMs, both reconstructions
+    assert_clean_and_drawn(result, min_svgs=7)
     assert "windows: [5, 3, 2]" in texts(cell_with(nb, "temporalize(series"))
-    assert total_params(texts(cell_with(nb, "let autoencoder = try Sequential"))) == [248578]
+    picture = texts(cell_with(nb, "UnrolledRNNDiagram(units: 128"))
+    assert "LSTM(128, return_sequences=True), 3 steps" in picture
+    summary = texts(cell_with(nb, "let autoencoder = try Sequential"))
+    assert total_params(summary) == [248578]
     assert total_params(texts(cell_with(nb, "let regular = try Sequential"))) == [248578]
-    assert "(None, 64)" in texts(cell_with(nb, "let autoencoder = try Sequential"))
+    assert "(None, 64)" in summary
     assert "(None, 64)" not in texts(cell_with(nb, "let regular = try Sequential"))
-    loss = number_after(texts(cell_with(nb, "autoencoder.fit(")), "loss after 300 epochs:")
-    assert loss < 0.002  # it starts near 0.25
+    # the per-layer counts the text explains, by formula and as counted
+    counts = texts(cell_with(nb, "func lstmParameters"))
+    for n in (67072, 49408, 33024, 98816, 258):
+        assert f"formula: {n}  counted: {n}" in counts, counts
+    assert "total by formula: 248578  counted: 248578" in counts
+
+    training = cell_with(nb, "autoencoder.fit(")
+    assert live_progress(training).startswith("Epoch 300/300")  # verbose: 1 shows the live bar
+    loss = number_after(texts(training), "loss after 300 epochs:")
+    start = number_after(texts(training), "loss after 1 epoch:")
+    assert loss < 0.002 and start > 0.1
+
+    # No RepeatVector before TimeDistributed(Dense): (3×128)·(128×2) + bias is the model's output.
+    by_hand = texts(cell_with(nb, "let lastDecoderLSTM"))
+    assert "last decoder LSTM output: [3, 128]  Dense kernel: [128, 2]  bias: [2]" in by_hand
+    assert "(3×128)·(128×2) + bias: [3, 2]" in by_hand
+    assert "same as the autoencoder's output: true" in by_hand
+
     trace = texts(cell_with(nb, "traceShapes(autoencoder"))
     assert "3x2 → 3x128 → 64 → 3x64 → 3x64 → 3x128 → 3x2" in trace
     encoded = [line for line in trace.splitlines() if "encoded vector" in line]
@@ -110,35 +157,86 @@ def test_01_autoencoder(executed):
     unrolled = texts(cell_with(nb, "unrolledDiagram()"))
     assert "h of every one of the 3 steps" in unrolled and "only the last step's h" in unrolled
     assert "DisplayHandle" not in unrolled
+
+    # The regular network, trained the same way: the text says the two final losses are within a factor
+    # of 5 of each other and both hundreds of times below their start.
+    compared = texts(cell_with(nb, "let regularHistory = try regular.fit("))
+    auto_loss = number_after(compared, "autoencoder:")
+    regular_loss = number_after(compared, "regular:")
+    assert auto_loss == pytest.approx(loss, rel=1e-5)
+    ratio = number_after(compared, "larger / smaller:")
+    assert ratio == pytest.approx(max(auto_loss, regular_loss) / min(auto_loss, regular_loss), rel=1e-4)
+    assert ratio <= 5, compared
+    starts = re.search(r"both started near: ([0-9.e-]+) and ([0-9.e-]+)", compared)
+    assert starts and float(starts[1]) / auto_loss > 100 and float(starts[2]) / regular_loss > 100, compared
+    assert "regular x³" in compared and "autoencoder x³" in compared and "input x³" in compared
+
     encodings = texts(cell_with(nb, "let encoder = try Model(inputs: autoencoder.inputs"))
     assert "encodings: [5, 64]" in encodings
     assert "shares the autoencoder's trained weights: true" in encodings
+
+    # Rare events: the altered window's reconstruction error is more than ten times any normal window's.
+    anomaly = texts(cell_with(nb, "var alteredRows"))
+    normal = [float(x) for x in re.findall(r"(?m)^window \d\s+reconstruction error: ([0-9.e-]+)", anomaly)]
+    altered = number_after(anomaly, "altered window 0 reconstruction error:")
+    assert len(normal) == 5 and altered > 10 * max(normal), anomaly
+    assert number_after(anomaly, "altered / largest normal:") == pytest.approx(altered / max(normal), rel=1e-4)
 
 
 def test_02_timedistributed(executed):
     result = executed("02")
     nb = result.notebook
     assert_clean_and_drawn(result, min_svgs=2)  # loss history and the model diagram
+    settings = texts(cell_with(nb, "let halfEpochs"))
+    assert "epochs: one-to-one 1000, many-to-one 500, many-to-many 1000" in settings
+    assert "Adam's default learning rate: 0.001" in settings
+
+    # The Keras documentation example: (32, 10, 16) → TimeDistributed(Dense(8)) → (None, 10, 8).
+    docs = texts(cell_with(nb, "let docExample"))
+    assert "input: [32, 10, 16] → output: [32, 10, 8]" in docs
+    assert "(None, 10, 8)" in docs and total_params(docs) == [136]
+    assert "parameters: 136 = 16·8 + 8 = 136" in docs
+
     assert total_params(texts(cell_with(nb, "let oneToOne = try Sequential"))) == [146]
     assert total_params(texts(cell_with(nb, "let manyToOne = try Sequential"))) == [170]
     assert total_params(texts(cell_with(nb, "let manyToMany = try Sequential"))) == [146]
     assert "input [5, 1, 1] target [5, 1]" in texts(cell_with(nb, "let oneToOne = try Sequential"))
+    one_to_one = cell_with(nb, "oneToOne.fit(")
+    assert live_progress(one_to_one).startswith("Epoch 1000/1000")  # verbose: 1 shows the live bar
+    assert "many-to-one epochs: 500" in texts(cell_with(nb, "manyToOne.fit("))
     for snippet, label in [("oneToOne.fit(", "one-to-one final loss:"),
                            ("manyToOne.fit(", "many-to-one final loss:"),
                            ("manyToMany.fit(", "many-to-many final loss:")]:
         assert number_after(texts(cell_with(nb, snippet)), label) < 0.002, label  # from about 0.2
+
+    # "Twice the epochs": the second 500 epochs still lower the loss, which ends above many-to-one's.
+    many = texts(cell_with(nb, "manyToMany.fit("))
+    half = number_after(many, "many-to-many loss after 500 epochs:")
+    final = number_after(many, "many-to-many final loss:")
+    assert final < half, many
+    assert number_after(many, "many-to-one final loss (500 epochs):") < final, many
+    assert "History: 1000 epochs" in many
+
+    # The loss is the mean over the time steps: evaluate() equals the mean, the sum is 5 times larger.
+    averaged = texts(cell_with(nb, "let stepErrors"))
+    mean = number_after(averaged, "mean over the 5 steps:")
+    assert number_after(averaged, "evaluate() reports:") == pytest.approx(mean, rel=1e-4)
+    assert number_after(averaged, "sum over the 5 steps:") == pytest.approx(5 * mean, rel=1e-4)
+
     html = "\n".join(mime(nb, "text/html"))
     assert "Param #" in html and "146" in html
     comparison = texts(cell_with(nb, "let plainDense"))
     assert "parameters: 146 vs 146" in comparison
     assert "output shapes: [1, 5, 1] vs [1, 5, 1]" in comparison
     assert "same predictions: true" in comparison
+    assert "LSTM output: [1, 5, 5]  as rows: [5, 5]  kernel: [5, 1]  →  [5, 1]" in comparison
+    assert "by hand equals TimeDistributed(Dense): true" in comparison
 
 
 def test_03_return_sequences_and_state(executed):
     result = executed("03")
     nb = result.notebook
-    assert_clean_and_drawn(result, min_svgs=1)  # the training curves of several runs
+    assert_clean_and_drawn(result, min_svgs=4)  # under-fit, good fit, over-fit and several runs
     assert "output [1, 1]" in texts(cell_with(nb, "let lastOnly"))
     assert "output [1, 3, 1]" in texts(cell_with(nb, "let everyStep"))
     assert "output == h: true" in texts(cell_with(nb, "let stateLSTM"))
@@ -149,12 +247,40 @@ def test_03_return_sequences_and_state(executed):
     assert "without returnSequences:" in stacked and "(None, 8)" in stacked  # the error names the 2-D input
     assert "decoder output: [1, 2, 1]" in texts(cell_with(nb, "let encoderDecoder"))
     assert "one series: [1, 10, 1]  two parallel series: [1, 10, 2]" in texts(cell_with(nb, "let oneSeries"))
-    runs = texts(cell_with(nb, "finalValidationLosses"))
-    assert len(re.findall(r"\d\.\d+", runs.split("final val_loss per run:")[1].splitlines()[0])) == 3
-    best = [int(n) for n in re.findall(r"\d+", runs.split("epoch of the lowest val_loss per run:")[1].splitlines()[0])]
-    assert len(best) == 3 and all(b < 150 for b in best), best  # the text says these runs over-fit after ~100
+    floor = number_after(texts(cell_with(nb, "let noiseFloor")), "noise floor (lowest possible val_loss):")
+    assert 0.005 < floor < 0.02, floor  # the targets' noise has standard deviation 0.1
+
+    under = curves(nb, "let underFit", "under-fit")
+    assert under["best_epoch"] == under["epochs"] == 20, under  # val_loss still falling at the last epoch
+    assert under["loss_fell_tail"] > 5, under  # training loss still falling: more epochs would help
+    assert under["final_val"] > 2 * floor and under["final_loss"] > 2 * floor, under  # "several times the noise floor"
+    assert_progress_bar(cell_with(nb, "let goodFit"), epochs=300)
+
+    good = curves(nb, "let goodFit", "good fit")
+    assert 1 / 1.5 < good["val_over_loss"] < 1.5, good  # the factor the text states
+    assert good["final_val"] < 1.2 * floor, good  # close to the noise floor
+    assert abs(good["loss_fell_tail"]) < 5, good  # flattened out
+
+    over = curves(nb, "let overFit", "over-fit")
+    assert over["epochs"] == 800 and over["best_epoch"] <= 60, over  # lowest val_loss within a few dozen epochs
+    assert over["best_val"] < 1.3 * floor, over  # close to the noise floor at its lowest
+    assert over["final_val"] > 1.3 * over["best_val"], over  # then climbs and ends well above its lowest
+    assert over["loss_fell_after_best"] > 50 and over["final_loss"] < 0.5 * floor, over  # training loss keeps falling
+
+    stopping = texts(cell_with(nb, "let stopper"))
+    assert f"lowest val_loss at epoch {over['best_epoch']}\n" in stopping, stopping
+    stopped_after = int(re.search(r"stopped after epoch (\d+) of 800", stopping).group(1))
+    assert stopped_after == over["best_epoch"] + 50, stopping  # patience 50
+    restored = number_after(stopping, "val_loss of the restored weights:")
+    assert abs(restored - over["best_val"]) < 2e-4, stopping
+
+    spread = texts(cell_with(nb, "var runHistories"))
+    early = float(re.search(r"val_loss at epoch 20: from .* \(([\d.]+)×\)", spread).group(1))
+    late = float(re.search(r"val_loss at epoch 300: from .* \(([\d.]+)×\)", spread).group(1))
+    assert early > 1.5 and late < 1.05, spread  # early the runs disagree a lot, at the end within a few percent
+
     final = texts(cell_with(nb, "let finalModel"))
-    assert number_after(final, "final model loss:") < 0.001
+    assert number_after(final, "final model loss:") < 1.5 * floor  # noisy targets: about the noise floor
     assert 'saved: ["model.json", "model.safetensors"]' in final
     assert "loaded model predicts the same: true" in final
 
@@ -162,13 +288,50 @@ def test_03_return_sequences_and_state(executed):
 def test_04_sequence_encoder(executed):
     result = executed("04")
     nb = result.notebook
-    assert_clean_and_drawn(result, min_svgs=3)  # model diagram, loss curves, scatter
+    assert_clean_and_drawn(result, min_svgs=4)  # model diagram, loss curves, scatter, held-out reconstruction
     assert "15 sequences, lengths [4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8]" in texts(cell_with(nb, "var sequences"))
-    assert "padded: [15, 8, 1]" in texts(cell_with(nb, "padSequences("))
+    assert "padded: [15, 8, 1]" in texts(cell_with(nb, "padSequences(sequences"))
     training = texts(cell_with(nb, "autoencoder.fit("))
-    assert number_after(training, "loss:") < 0.01  # from about 0.2
-    assert number_after(training, "val_loss:") < 0.05
+    loss, val_loss = number_after(training, "loss:"), number_after(training, "val_loss:")
+    assert loss < 0.01  # from about 0.2
+    ratio = number_after(training, "val_loss / loss:")
+    assert ratio == pytest.approx(val_loss / loss, abs=0.06)
+    assert ratio > 3, training  # the text: val_loss is several times the training loss
     scatter = [s for s in mime(nb, "image/svg+xml") if "hump8" in s]
     assert scatter, "the scatter plot does not label the points"
-    assert "encodings: [15, 2]" in texts(cell_with(nb, "let encodings = try encoder.predict(data"))
+    drawn = texts(cell_with(nb, "let encodings = try encoder.predict(data"))
+    assert "encodings: [15, 2]" in drawn
+    assert number_after(drawn, "nearest other encoding of the same kind:") >= 14, drawn  # "every, or nearly every"
     assert "decoder(encoder(x)) == autoencoder(x): true" in texts(cell_with(nb, "let viaParts"))
+
+    held_out = texts(cell_with(nb, "let heldOut"))
+    for kind in ("up", "down", "hump"):  # each unseen sequence lies next to its own kind in the encoding space
+        assert re.search(rf"{kind}8: error [\d.]+, nearest other encoding {kind}\d", held_out), held_out
+    errors = re.search(r"mean error: training sequences ([\d.]+), held-out sequences ([\d.]+) \(([\d.]+)×\)", held_out)
+    assert errors, held_out
+    assert float(errors.group(2)) > 1.5 * float(errors.group(1)), held_out  # "worse" (1.7–13.5× over seeds 1–6)
+    assert number_after(held_out, "held-out hump: largest error") > 0.1, held_out
+    assert any("Held-out hump" in s for s in mime(nb, "image/svg+xml"))
+
+    # The StackOverflow answer's models.
+    assert "one-hot data: [500, 10, 5]" in texts(cell_with(nb, "let oneHotData"))
+    encoder = texts(cell_with(nb, "let soEncoder"))
+    assert total_params(encoder) == [2080] and "(None, 20)" in encoder
+    assert "4 × 20 × (5 + 20 + 1) = 2080  countParams: 2080" in encoder
+    assert "3 samples encode to [3, 20]" in encoder  # None is the batch size
+    decoders = texts(cell_with(nb, "let soDecoder"))
+    assert total_params(decoders) == [160, 10600]
+    assert "(None, 10, 2)" in decoders and "(None, 10, 5)" in decoders and "(None, 50)" in decoders
+    joined = cell_with(nb, "let soAutoencoder")
+    assert "autoencoder parameters: 2240" in texts(joined)
+    assert_progress_bar(joined, epochs=30)
+    accuracy = re.search(r"right symbol at (\d+) of (\d+) real steps", texts(joined))
+    assert accuracy and int(accuracy.group(1)) > 0.8 * int(accuracy.group(2)), texts(joined)
+    assert "inputs: [500, 9, 5]  targets: [500, 9, 5]" in texts(cell_with(nb, "let nextElement"))
+
+    scaling = texts(cell_with(nb, "var scaler"))
+    real_mean = number_after(scaling, "fitted on the real steps: mean [")
+    padded_mean = number_after(scaling, "fitted on the padded tensor: mean [")
+    assert 265 < real_mean < 295 and padded_mean < real_mean - 50, scaling  # the zeros pull the mean down
+    assert -3 < number_after(scaling, "scaled values from") < 0 < number_after(scaling, " to ") < 3, scaling
+    assert "-10." in scaling and "encodings: [3, 2]" in scaling

@@ -1,4 +1,4 @@
-"""tools/run_notebooks.py as `make notebooks` uses it: a failing cell fails the run, loudly and precisely."""
+"""tools/notebooks/run_notebooks.py as `make notebooks` uses it: a failing cell fails the run, loudly and precisely."""
 
 import json
 import os
@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-RUNNER = REPO / "tools" / "run_notebooks.py"
+RUNNER = REPO / "tools" / "notebooks" / "run_notebooks.py"
 pytestmark = pytest.mark.timeout(300)
 
 

@@ -4,7 +4,7 @@
 The design: an orange rounded square with a chain of three white LSTM cells joined by a line, and arcs
 between neighbours for the recurrent state. The PNGs are rasterised here (4x4 supersampling, no imaging
 library needed) from the same shapes the SVG describes, on a 64-unit canvas.
-Run: python3 tools/make_kernel_logos.py  (the outputs are committed; rerun only to change the design).
+Run: python3 tools/kernelspec/make_kernel_logos.py  (the outputs are committed; rerun only to change the design).
 """
 import math
 import pathlib
@@ -91,7 +91,7 @@ def svg():
 
 
 def main():
-    out = pathlib.Path(__file__).resolve().parent.parent / "kernelspec"
+    out = pathlib.Path(__file__).resolve().parents[2] / "kernelspec"
     out.mkdir(exist_ok=True)
     for size in (32, 64):
         (out / f"logo-{size}x{size}.png").write_bytes(png(size))

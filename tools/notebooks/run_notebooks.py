@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Executes notebooks headless with the swift-lstm kernel: executed .ipynb plus HTML into an output folder.
 
-    python tools/run_notebooks.py --out build/notebooks notebooks/*.ipynb
+    python tools/notebooks/run_notebooks.py --out build/notebooks notebooks/*.ipynb
 
 Every notebook is run (a failure does not stop the others); the exit status is non-zero if any cell
 errored, and each failure is printed with its notebook, cell number, source and the kernel's error.
