@@ -5,6 +5,9 @@ One kernel serves the whole module (completion state is read-only; the cells onl
 language server starts once. Cursor positions are Python string indices, i.e. Unicode code points,
 which is what protocol 5.2+ counts.
 """
+import pathlib
+import re
+
 import pytest
 
 from conftest import execute_and_collect, start_kernel_manager, stop_kernel_manager
@@ -245,4 +248,38 @@ def test_inspect_keeps_doc_comments_of_a_cell_restored_from_the_build_cache(kc):
     finally:
         client.stop_channels()
         stop_kernel_manager(km)
+
+
+def public_symbols():
+    """What inspect must document, read from the sources: every top-level public type and free function
+    of LSTMKit and NotebookDisplay (as `Name` and `name(`), and every public method of `Model` and
+    `Sequential` (as `model.name(`)."""
+    symbols = set()
+    sources = pathlib.Path(__file__).resolve().parents[2] / "Sources"
+    for path in sorted([*sources.glob("LSTMKit/**/*.swift"), *sources.glob("NotebookDisplay/**/*.swift")]):
+        owner = None
+        for line in path.read_text().splitlines():
+            declaration = re.match(r"(?:public |open )?(?:final )?(?:extension|class|struct|enum|protocol) (\w+)", line)
+            if declaration:
+                owner = declaration.group(1)
+            if match := re.match(r"public (?:final )?(?:class|struct|enum|protocol|typealias) (\w+)", line):
+                symbols.add(match.group(1))
+            elif match := re.match(r"public func (\w+)", line):
+                symbols.add(match.group(1) + "(")
+            elif (match := re.match(r"    (?:@discardableResult )?public func (\w+)", line)) and owner in ("Model", "Sequential"):
+                symbols.add("model." + match.group(1) + "(")
+    return sorted(symbols)
+
+
+def test_inspect_documents_every_public_symbol(kc):
+    symbols = public_symbols()
+    assert len(symbols) > 100 and "model.fit(" in symbols and "padSequences(" in symbols, symbols
+    missing = []
+    for code in symbols:
+        reply = inspect(kc, code)
+        text = reply.get("data", {}).get("text/plain", "")
+        # A declaration, an empty line, then its doc comment.
+        if not reply["found"] or "\n\n" not in text:
+            missing.append((code, text[:80]))
+    assert missing == [], missing
 
