@@ -62,7 +62,7 @@ test-browser: build
 # edits made in Lab survive the next `make lab` (delete a copy to start afresh from notebooks/).
 LAB_DIR := build/lab
 lab: install-kernel lab-copies
-	$(JUPYTER) lab $(LAB_DIR)
+	$(JUPYTER) lab $(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab-copies:
 	@mkdir -p $(LAB_DIR)

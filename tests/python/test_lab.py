@@ -39,7 +39,8 @@ def served_directory(lab_dir):
     assert dry.returncode == 0, dry.stderr
     commands = [shlex.split(line) for line in dry.stdout.splitlines() if " lab " in f" {line} "]
     [command] = [words for words in commands if words and words[0].endswith("jupyter") and words[1] == "lab"]
-    return (REPO / command[-1]).resolve()
+    [folder] = [word for word in command[2:] if not word.startswith("-")]
+    return (REPO / folder).resolve()
 
 
 def free_port():
