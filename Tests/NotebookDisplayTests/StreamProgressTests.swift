@@ -52,14 +52,16 @@ final class StreamProgressTests: XCTestCase {
         XCTAssertEqual(epochs, epochs.sorted(), "the epoch only goes forward")
         XCTAssertGreaterThan(Set(epochs).count, 2, "the line advances during training, not just at the end")
         let final = try XCTUnwrap(states.last)
-        XCTAssertTrue(final.hasPrefix("Epoch 10/10 done [####################] 4/4 - loss: "), String(final))
+        XCTAssertNotNil(final.range(of: #"^Epoch 10/10 done \[#{20}\] 4/4 - \d+\.\ds elapsed - loss: "#,
+                                    options: .regularExpression), String(final))
         XCTAssertTrue(final.contains("val_loss: 0.2000"), String(final))
     }
 
     func testAFitQuickerThanOneIntervalWritesOnlyItsFinalLine() {
         let writes = simulatedWrites(epochs: 2, ofEpochs: 2)   // 160 ms
         XCTAssertEqual(writes.count, 1, "\(writes)")
-        XCTAssertTrue(writes[0].hasPrefix("Epoch 2/2 done [####################] 4/4 - loss: "), writes[0])
+        XCTAssertNotNil(writes[0].range(of: #"^Epoch 2/2 done \[#{20}\] 4/4 - \d+\.\ds elapsed - loss: "#,
+                                        options: .regularExpression), writes[0])
         XCTAssertFalse(writes[0].contains("\r"))
     }
 
@@ -82,6 +84,7 @@ final class StreamProgressTests: XCTestCase {
             XCTAssertLessThanOrEqual(write.trimmingCharacters(in: .whitespaces).count, 1 + 79, "wraps would defeat \\r")
         }
         XCTAssertTrue(writes.dropLast().contains { $0.trimmingCharacters(in: .whitespaces).hasSuffix("…") }, "\(writes)")
+        XCTAssertTrue(writes.dropLast().allSatisfy { $0.contains("s elapsed, ETA ") }, "a cut line keeps its ETA: \(writes)")
         let final = try XCTUnwrap(writes.last)
         XCTAssertTrue(final.contains("accuracy: 0.5000") && final.contains("val_loss: 0.5000"), final)
         XCTAssertGreaterThan(final.count, 80)
@@ -124,7 +127,8 @@ final class StreamProgressTests: XCTestCase {
         XCTAssertTrue(records.isEmpty, "no display to update")
         XCTAssertTrue(stdout.hasPrefix("Epoch ") || stdout.hasPrefix("\rEpoch "), stdout)
         let final = try XCTUnwrap(stdout.split(separator: "\r").last)
-        XCTAssertTrue(final.hasPrefix("Epoch 3/3 done [####################] 1/1 - loss: "), stdout)
+        XCTAssertNotNil(final.range(of: #"^Epoch 3/3 done \[#{20}\] 1/1 - \d+\.\ds elapsed - loss: "#,
+                                    options: .regularExpression), stdout)
         XCTAssertTrue(final.contains(" - val_loss: "), stdout)
         XCTAssertEqual(stdout.filter { $0 == "\n" }.count, 1, stdout)
         XCTAssertTrue(stdout.hasSuffix("\n"), stdout)

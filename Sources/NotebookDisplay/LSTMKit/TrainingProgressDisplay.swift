@@ -66,12 +66,24 @@ public struct TrainingProgressView: NotebookDisplayable, Sendable, Equatable {
 
     /// One line: `Epoch 12/300 [######--------------] 4/4 - loss: 0.0123 - val_loss: 0.0456 - 3.2s elapsed, ETA 1:12`.
     public var text: String {
-        let width = 20
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
         var line = "\(headline) \(bar) \(step)/\(stepsPerEpoch)"
         if !shownLogs.entries.isEmpty { line += " - \(shownLogs)" }
         return line + " - " + timing
+    }
+
+    /// The same line with the timing before the values (`Epoch 12/300 [######--------------] 4/4 - 3.2s
+    /// elapsed, ETA 1:12 - loss: 0.0123 - val_loss: 0.0456`), as Keras puts its times first: where a
+    /// line is cut to a terminal's width, the values go first and the ETA stays.
+    public var timingFirstText: String {
+        var line = "\(headline) \(bar) \(step)/\(stepsPerEpoch) - \(timing)"
+        if !shownLogs.entries.isEmpty { line += " - \(shownLogs)" }
+        return line
+    }
+
+    private var bar: String {
+        let width = 20
+        let filled = Int((fraction * Double(width)).rounded(.down))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
     }
 
     /// A bar and the values as HTML (inline styles; where styles are stripped the text still reads).
