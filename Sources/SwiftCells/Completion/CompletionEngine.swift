@@ -84,14 +84,12 @@ public final class CompletionEngine: @unchecked Sendable {
                              document: document, deadline: deadline)
             if let found = LanguageServerResults.documentation(fromHover: hover) { return found }
             var callDocument = document
-            var argumentsStart = target.argumentsStart
-            if argumentsStart == nil {
+            if target.argumentsStart == nil {
                 let scalars = code.unicodeScalars
                 let split = scalars.index(scalars.startIndex, offsetBy: target.nameEnd)
                 callDocument = SyntheticDocument(prelude: prelude, code: String(scalars[..<split]) + "()" + String(scalars[split...]))
-                argumentsStart = target.nameEnd + 1
             }
-            guard let argumentsStart else { continue }
+            let argumentsStart = target.argumentsStart ?? target.nameEnd + 1
             let help = send("textDocument/signatureHelp",
                             params: ["position": callDocument.position(ofCodeOffset: argumentsStart).json],
                             document: callDocument, deadline: deadline)
