@@ -16,7 +16,7 @@ KERNEL       = $(BIN_DIR)/swift-lstm-kernel
 APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages build install-kernel notebooks notebooks-sync test test-swift test-python test-browser lab bench clean
+.PHONY: setup system-packages build install-kernel notebooks notebooks-sync test test-swift test-python test-browser lab lab-copies bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -61,8 +61,18 @@ test-browser: build
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }
 	SWIFT_LSTM_KERNEL=$(KERNEL) $(PY) -m pytest -v tests/browser
 
-lab: install-kernel
-	$(JUPYTER) lab notebooks/
+# JupyterLab serves working copies in build/lab, never the tracked notebooks: opening a notebook writes the
+# kernel's language_info into it and autosave writes outputs. A copy is made only when it is missing, so
+# edits made in Lab survive the next `make lab` (delete a copy to start afresh from notebooks/).
+LAB_DIR := build/lab
+lab: install-kernel lab-copies
+	$(JUPYTER) lab $(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab-copies:
+	@mkdir -p $(LAB_DIR)
+	@for notebook in notebooks/*.ipynb; do \
+	  [ -e "$(LAB_DIR)/$${notebook##*/}" ] || cp "$$notebook" "$(LAB_DIR)/"; \
+	done
 
 bench: build
 	$(PY) benchmarks/run.py --kernel $(KERNEL) --out build/benchmarks

@@ -136,7 +136,7 @@ final class TrainingDisplayTests: XCTestCase {
         let model = try Sequential([LSTM(units: 4, inputShape: [3, 1]), Dense(units: 1)])
         model.compile(loss: .mse)
         let x = Tensor.ones([8, 3, 1]), y = Tensor.ones([8, 1])
-        useLiveTrainingProgress()
+        useLiveTrainingProgress(.display)
         defer { useTextTrainingProgress() }
         let records = try captureRecords { _ = try model.fit(x, y, epochs: 2, batchSize: 4, verbose: 1) }
         XCTAssertGreaterThanOrEqual(records.count, 2)

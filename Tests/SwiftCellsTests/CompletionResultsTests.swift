@@ -99,11 +99,37 @@ final class CompletionResultsTests: XCTestCase {
         XCTAssertNil(LanguageServerConnection.nextFrame(in: Array("Content-Length: 2\r\n".utf8)))
     }
 
-    func testInspectionTargets() {
-        XCTAssertEqual(IdentifierScanner.inspectionTarget(in: "let p = Point(x: 1)", cursorOffset: 10), 8, "inside a name")
-        XCTAssertEqual(IdentifierScanner.inspectionTarget(in: "let p = Point", cursorOffset: 13), 8, "just after a name")
-        XCTAssertEqual(IdentifierScanner.inspectionTarget(in: "print(a.count, ", cursorOffset: 15), 0, "inside a call")
-        XCTAssertEqual(IdentifierScanner.inspectionTarget(in: "f(g(1), ", cursorOffset: 8), 0, "closed inner calls are skipped")
-        XCTAssertNil(IdentifierScanner.inspectionTarget(in: "1 + ", cursorOffset: 4))
+    func testSignatureHelpListsEveryOverloadWithItsDocComment() throws {
+        let help: [String: Any] = ["activeSignature": 0, "signatures": [
+            ["label": "padSequences(_ sequences: [[Float]], maxlen: Int? = nil) throws -> Tensor",
+             "documentation": ["kind": "markdown", "value": "Pads scalar steps."]],
+            ["label": "padSequences(_ sequences: [[[Float]]], maxlen: Int? = nil) throws -> Tensor"],
+            ["label": "init(shape: [Int])", "documentation": "Zeros."],
+        ]]
+        let doc = try XCTUnwrap(LanguageServerResults.documentation(fromSignatureHelp: help))
+        XCTAssertEqual(doc.markdown, """
+            ```swift
+            func padSequences(_ sequences: [[Float]], maxlen: Int? = nil) throws -> Tensor
+            ```
+
+            Pads scalar steps.
+
+            ---
+
+            ```swift
+            func padSequences(_ sequences: [[[Float]]], maxlen: Int? = nil) throws -> Tensor
+            ```
+
+            ---
+
+            ```swift
+            init(shape: [Int])
+            ```
+
+            Zeros.
+            """)
+        XCTAssertTrue(doc.plainText.hasPrefix("func padSequences(_ sequences: [[Float]], maxlen: Int? = nil) throws -> Tensor\n\nPads scalar steps.\n\nfunc padSequences("), doc.plainText)
+        XCTAssertNil(LanguageServerResults.documentation(fromSignatureHelp: ["signatures": [Any]()]))
+        XCTAssertNil(LanguageServerResults.documentation(fromSignatureHelp: NSNull()))
     }
 }

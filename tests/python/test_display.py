@@ -1,8 +1,9 @@
 """NotebookDisplay through a real kernel and jupyter_client: display_data, update_display_data with the
-same display_id, clear_output, rich cell results, and the live training progress display.
+same display_id, clear_output, rich cell results, and the training progress text.
 
 Fixtures (`run_cell`) come from conftest.py.
 """
+import re
 
 
 def outputs_of(run, *types):
@@ -82,17 +83,38 @@ let history = try model.fit(Tensor.ones([16, 3, 1]), Tensor.ones([16, 1]), epoch
 """
 
 
-def test_fit_shows_one_live_progress_display_ending_in_the_final_state(run_cell):
-    run = run_cell(FIT)
+# 150 ms per epoch, so the progress line has time to advance (what is asserted is the text, not the speed).
+SLOW_FIT = "import Foundation" + FIT.replace("validationSplit: 0.25)", "validationSplit: 0.25,\n"
+                       "    callbacks: [LambdaCallback(onEpochEnd: { _, _ in usleep(150_000) })])")
+CARRIAGE_RETURN = re.compile(r".*\r(?=[^\n])")  # what nbconvert and nbclient keep of a rewritten line
+
+
+def test_fit_verbose_1_rewrites_one_progress_line_in_stream_text(run_cell):
+    run = run_cell(SLOW_FIT.replace("epochs: 3", "epochs: 4"))
     assert run.error is None, run.error
-    progress = outputs_of(run, "display_data", "update_display_data")
-    assert progress and progress[0]["msg_type"] == "display_data"
-    assert all(m["msg_type"] == "update_display_data" for m in progress[1:])
-    assert len({display_id(m) for m in progress}) == 1, "one display, updated in place"
-    final = progress[-1]["content"]["data"]
-    assert final["text/plain"].startswith("Epoch 3/3 done"), final["text/plain"]
-    assert "val_loss:" in final["text/plain"] and "text/html" in final
-    assert "Epoch 1/3" not in run.stream(), "no flood of text lines in the notebook"
+    assert outputs_of(run, "display_data", "update_display_data") == [], "no display that consoles cannot update"
+    text = run.stream()
+    assert text.count("\n") == 1 and text.endswith("\n"), repr(text)
+    states = text.rstrip("\n").split("\r")
+    assert len(states) >= 2, f"the line advances while training: {text!r}"
+    epochs = [int(re.match(r"Epoch (\d+)/4", state).group(1)) for state in states]
+    assert epochs == sorted(epochs) and epochs[0] < 4, states
+    assert re.match(r"Epoch 4/4 done \[#{20}\] 3/3 - \d+\.\ds elapsed - loss: ", states[-1]), states[-1]
+    assert "val_loss: " in states[-1]
+    final = CARRIAGE_RETURN.sub("", text)
+    assert final.startswith("Epoch 4/4 done") and final.count("\n") == 1, repr(final)
+
+
+def test_fit_verbose_2_prints_kerass_line_per_epoch(run_cell):
+    run = run_cell(SLOW_FIT.replace("verbose: 1", "verbose: 2"))
+    assert run.error is None, run.error
+    assert outputs_of(run, "display_data", "update_display_data") == []
+    text = run.stream()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert lines[0::2] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"], lines
+    for line in lines[1::2]:
+        assert re.fullmatch(r"3/3 - \d+s - \d+(us|ms|s)/step - loss: \d\.\d{4} - val_loss: \d\.\d{4}", line), line
 
 
 def test_history_and_model_results_are_pictures_and_tables(run_cell):

@@ -66,12 +66,24 @@ public struct TrainingProgressView: NotebookDisplayable, Sendable, Equatable {
 
     /// One line: `Epoch 12/300 [######--------------] 4/4 - loss: 0.0123 - val_loss: 0.0456 - 3.2s elapsed, ETA 1:12`.
     public var text: String {
-        let width = 20
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
         var line = "\(headline) \(bar) \(step)/\(stepsPerEpoch)"
         if !shownLogs.entries.isEmpty { line += " - \(shownLogs)" }
         return line + " - " + timing
+    }
+
+    /// The same line with the timing before the values (`Epoch 12/300 [######--------------] 4/4 - 3.2s
+    /// elapsed, ETA 1:12 - loss: 0.0123 - val_loss: 0.0456`), as Keras puts its times first: where a
+    /// line is cut to a terminal's width, the values go first and the ETA stays.
+    public var timingFirstText: String {
+        var line = "\(headline) \(bar) \(step)/\(stepsPerEpoch) - \(timing)"
+        if !shownLogs.entries.isEmpty { line += " - \(shownLogs)" }
+        return line
+    }
+
+    private var bar: String {
+        let width = 20
+        let filled = Int((fraction * Double(width)).rounded(.down))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
     }
 
     /// A bar and the values as HTML (inline styles; where styles are stripped the text still reads).
@@ -113,7 +125,7 @@ public struct UpdateThrottle: Sendable {
     }
 }
 
-/// LSTMKit's progress hook as a live notebook display: one display per `fit`, updated in place
+/// LSTMKit's progress hook as a live notebook display (`useLiveTrainingProgress(.display)`): one display per `fit`, updated in place
 /// (update_display_data) at most 10 times a second (epoch ends included: hundreds of tiny epochs must
 /// not flood the front end), and always with the final state, so a headless run saves it. `evaluate` and `predict` keep LSTMKit's text lines.
 public final class LiveProgressReporter: ProgressReporter {
@@ -181,11 +193,26 @@ public final class LiveProgressReporter: ProgressReporter {
     }
 }
 
-/// Makes `fit` show the live progress display (the kernel does this through `notebook_display_install`).
-public func useLiveTrainingProgress() {
+/// How `fit(verbose: 1)` shows its progress in the kernel.
+public enum LiveProgressStyle: Sendable {
+    /// One stdout line rewritten with `\r` (`StreamProgressReporter`): advances in JupyterLab, the
+    /// console and every other front end, and saves as its final line. The default.
+    case stream
+    /// One rich display updated in place (`LiveProgressReporter`): an HTML bar in front ends that honour
+    /// `update_display_data` (JupyterLab, the notebook); it stands still in `jupyter console`.
+    case display
+}
+
+/// Makes `fit` show live progress for `verbose: 1` (the kernel installs `.stream` through
+/// `notebook_display_install`). `verbose: 2` keeps Keras's one line per epoch, as do `evaluate` and
+/// `predict` their text lines.
+public func useLiveTrainingProgress(_ style: LiveProgressStyle = .stream) {
     TrainingProgress.reporterFactory = { settings in
-        settings.phase == .fit ? LiveProgressReporter(settings: settings) as ProgressReporter
-            : TextProgressReporter(settings: settings)
+        guard settings.phase == .fit, settings.verbose == 1 else { return TextProgressReporter(settings: settings) }
+        switch style {
+        case .stream: return StreamProgressReporter(settings: settings)
+        case .display: return LiveProgressReporter(settings: settings)
+        }
     }
 }
 

@@ -51,7 +51,8 @@ public final class CompletionEngine: @unchecked Sendable {
         let document = SyntheticDocument(prelude: prelude, code: code)
         let cursor = min(max(0, cursorOffset), code.unicodeScalars.count)
         let params: [String: Any] = ["position": document.position(ofCodeOffset: cursor).json]
-        guard let result = send("textDocument/completion", params: params, document: document, timeout: timeout)
+        guard let result = send("textDocument/completion", params: params, document: document,
+                                deadline: .now() + max(0, timeout))
         else { return nil }
         let matches = LanguageServerResults.completionMatches(from: result, document: document, cursorOffset: cursor)
         // The server can miss names that are plainly in scope (an earlier cell's module that failed to
@@ -68,13 +69,33 @@ public final class CompletionEngine: @unchecked Sendable {
 
     /// Documentation of the symbol at `cursorOffset` (or of the function whose call the cursor is in),
     /// or nil when there is none, or the server is unavailable, failed or missed the `timeout`.
+    ///
+    /// Hover documents one declaration; an overloaded name (`model.fit`, `padSequences`) has no single
+    /// one until the call's arguments pick it, so hover finds nothing there. Signature help lists every
+    /// overload with its doc comment: it is asked inside the call's parentheses, or, for a name written
+    /// without them, in a copy of the cell with `()` put after the name.
     public func inspect(prelude: String, code: String, cursorOffset: Int, timeout: Double) -> Documentation? {
-        guard let target = IdentifierScanner.inspectionTarget(in: code, cursorOffset: cursorOffset) else { return nil }
+        let deadline = DispatchTime.now() + max(0, timeout)
+        let targets = InspectionTargetFinder.targets(in: SyntheticDocument.blankingMagicNames(code),
+                                                     cursorOffset: cursorOffset)
         let document = SyntheticDocument(prelude: prelude, code: code)
-        let params: [String: Any] = ["position": document.position(ofCodeOffset: target).json]
-        guard let result = send("textDocument/hover", params: params, document: document, timeout: timeout)
-        else { return nil }
-        return LanguageServerResults.documentation(fromHover: result)
+        for target in targets {
+            let hover = send("textDocument/hover", params: ["position": document.position(ofCodeOffset: target.nameStart).json],
+                             document: document, deadline: deadline)
+            if let found = LanguageServerResults.documentation(fromHover: hover) { return found }
+            var callDocument = document
+            if target.argumentsStart == nil {
+                let scalars = code.unicodeScalars
+                let split = scalars.index(scalars.startIndex, offsetBy: target.nameEnd)
+                callDocument = SyntheticDocument(prelude: prelude, code: String(scalars[..<split]) + "()" + String(scalars[split...]))
+            }
+            let argumentsStart = target.argumentsStart ?? target.nameEnd + 1
+            let help = send("textDocument/signatureHelp",
+                            params: ["position": callDocument.position(ofCodeOffset: argumentsStart).json],
+                            document: callDocument, deadline: deadline)
+            if let found = LanguageServerResults.documentation(fromSignatureHelp: help) { return found }
+        }
+        return nil
     }
 
     /// Name completion without the server (see `NameCompleter`): what to offer when `complete` returns
@@ -98,12 +119,12 @@ public final class CompletionEngine: @unchecked Sendable {
     // MARK: - Requests
 
     /// Sends a position request about `document`; the `result` of the response (`NSNull` for a null
-    /// result), or nil on any failure. A server found dead is replaced once within the same deadline.
+    /// result), or nil on any failure or after `deadline`. A server found dead is replaced once within it.
     private func send(_ method: String, params: [String: Any], document: SyntheticDocument,
-                      timeout: Double) -> Any? {
+                      deadline: DispatchTime) -> Any? {
         requestLock.lock()
         defer { requestLock.unlock() }
-        let deadline = DispatchTime.now() + max(0, timeout)
+        guard DispatchTime.now() < deadline else { return nil }
         for _ in 0..<2 {
             guard let session = readySession(until: deadline) else { return nil }
             session.synchronise(document)

@@ -14,37 +14,6 @@ enum IdentifierScanner {
         return start
     }
 
-    /// The offset of the symbol to document for an inspect request at `cursorOffset`: the identifier
-    /// under or just before the cursor, or else the function whose call the cursor is inside
-    /// (`print(x, |` documents `print`), as IPython's inspector does. Nil when there is none.
-    static func inspectionTarget(in code: String, cursorOffset: Int) -> Int? {
-        let scalars = Array(code.unicodeScalars)
-        let cursor = min(max(0, cursorOffset), scalars.count)
-        if cursor < scalars.count, isIdentifierScalar(scalars[cursor]) {
-            return tokenStart(in: code, before: cursor)
-        }
-        if cursor > 0, isIdentifierScalar(scalars[cursor - 1]) {
-            return tokenStart(in: code, before: cursor)
-        }
-        // Walk back to the innermost unclosed `(` and take the name in front of it.
-        var depth = 0
-        var index = cursor - 1
-        while index >= 0 {
-            switch scalars[index] {
-            case ")": depth += 1
-            case "(" where depth > 0: depth -= 1
-            case "(":
-                var end = index
-                while end > 0, scalars[end - 1] == " " { end -= 1 }
-                guard end > 0, isIdentifierScalar(scalars[end - 1]) else { return nil }
-                return tokenStart(in: code, before: end)
-            default: break
-            }
-            index -= 1
-        }
-        return nil
-    }
-
     /// Every identifier-shaped word in `text` that starts with a letter or `_`, in order of first
     /// appearance, skipping the scalar range `excluded` (the word being typed).
     static func identifiers(in text: String, excluding excluded: Range<Int>? = nil) -> [String] {

@@ -91,6 +91,31 @@ enum LanguageServerResults {
         return Documentation(plainText: plainText(fromMarkdown: markdown), markdown: markdown)
     }
 
+    /// Documentation from a `textDocument/signatureHelp` result: every signature (the overloads of a
+    /// name) as a Swift block with its doc comment; nil when there is none.
+    static func documentation(fromSignatureHelp result: Any?) -> Documentation? {
+        guard let help = result as? [String: Any], let signatures = help["signatures"] as? [[String: Any]]
+        else { return nil }
+        let parts: [String] = signatures.compactMap { signature in
+            guard let label = signature["label"] as? String, !label.isEmpty else { return nil }
+            var part = "```swift\n\(declaration(ofSignatureLabel: label))\n```"
+            let documentation = markdownText(signature["documentation"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !documentation.isEmpty { part += "\n\n" + documentation }
+            return part
+        }
+        guard !parts.isEmpty else { return nil }
+        let markdown = parts.joined(separator: "\n\n---\n\n")
+        return Documentation(plainText: plainText(fromMarkdown: markdown), markdown: markdown)
+    }
+
+    /// Signature labels name a function without `func` (`fit(_ x: Tensor, …) -> History`), initialisers
+    /// as `init(…)`; hover shows declarations, so functions get their keyword back.
+    private static func declaration(ofSignatureLabel label: String) -> String {
+        guard let first = label.unicodeScalars.first, first == "_" || first.properties.isXIDStart,
+              !label.hasPrefix("init("), !label.hasPrefix("subscript(") else { return label }
+        return "func " + label
+    }
+
     /// Hover contents are `MarkupContent`, a `MarkedString` (string or `{language, value}`) or an array.
     private static func markdownText(_ contents: Any?) -> String {
         if let text = contents as? String { return text }

@@ -31,6 +31,7 @@ final class LanguageServerSession: @unchecked Sendable {
                 // Plain insert texts: a Jupyter match is inserted as it is, `${1:…}` would show up literally.
                 "completion": ["completionItem": ["snippetSupport": false]],
                 "hover": ["contentFormat": ["markdown", "plaintext"]],
+                "signatureHelp": ["signatureInformation": ["documentationFormat": ["markdown", "plaintext"]]],
             ],
         ]
         let params: [String: Any] = [

@@ -45,7 +45,8 @@ struct SyntheticDocument: Equatable, Sendable {
     /// statement `%timeit` repeats) still completes.
     var text: String { prelude + Self.blankingMagicNames(code) }
 
-    private static func blankingMagicNames(_ code: String) -> String {
+    /// The cell with its leading magics' names blanked out (see `text`).
+    static func blankingMagicNames(_ code: String) -> String {
         var result = String.UnicodeScalarView()
         var atLineStart = true
         var inMagicName = false
