@@ -59,6 +59,38 @@ def bidirectional_gru():
                              keras.layers.Dropout(0.1)])
 
 
+def nested_encoder_decoder():
+    """Seed 001's form: Model(encoder.inputs, decoder(encoder(encoder.inputs))); each nested model is one row."""
+    inp = keras.Input((3, 2))
+    encoded = keras.layers.LSTM(16, activation="relu")(inp)
+    encoder = keras.Model(inp, encoded)
+    code = keras.Input((16,))
+    x = keras.layers.RepeatVector(3)(code)
+    x = keras.layers.LSTM(16, activation="relu", return_sequences=True)(x)
+    decoder = keras.Model(code, keras.layers.TimeDistributed(keras.layers.Dense(2))(x))
+    return keras.Model(encoder.inputs, decoder(encoder(encoder.inputs)))
+
+
+def nested_sequential():
+    """Sequential models called inside a functional model, one of them twice (shared weights)."""
+    head = keras.Sequential([keras.Input((3, 4)), keras.layers.LSTM(4, return_sequences=True)])
+    tail = keras.Sequential([keras.Input((3, 4)), keras.layers.LSTM(2), keras.layers.Dense(1)])
+    inp = keras.Input((3, 4))
+    return keras.Model(inp, tail(head(head(inp))))
+
+
+def nested_states():
+    """An encoder model returning its LSTM states feeds a decoder's initial state: "Connected to" names
+    the nested call's outputs (encoder[0][0], encoder[0][1])."""
+    inp = keras.Input((5, 2))
+    _, h, c = keras.layers.LSTM(4, return_state=True)(inp)
+    encoder = keras.Model(inp, [h, c], name="encoder")
+    enc_in, dec_in = keras.Input((5, 2)), keras.Input((3, 1))
+    states = encoder(enc_in)
+    dec = keras.layers.LSTM(4, return_sequences=True)(dec_in, initial_state=states)
+    return keras.Model([enc_in, dec_in], keras.layers.TimeDistributed(keras.layers.Dense(1))(dec))
+
+
 def unbuilt():
     return keras.Sequential([keras.layers.LSTM(5), keras.layers.Dense(1)])
 
@@ -70,6 +102,9 @@ def make():
                                   ("return_state", return_state, None),
                                   ("encoder_decoder", encoder_decoder, None),
                                   ("bidirectional_gru", bidirectional_gru, None),
+                                  ("nested_encoder_decoder", nested_encoder_decoder, None),
+                                  ("nested_sequential", nested_sequential, None),
+                                  ("nested_states", nested_states, None),
                                   ("unbuilt", unbuilt, None)]:
         keras.backend.clear_session()
         model = builder()
