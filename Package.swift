@@ -21,7 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
-        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        // No pkgConfig: zmq.h and libzmq.so are in the default search paths wherever libzmq3-dev installs
+        // them (Debian: /usr/include, /usr/lib/<arch>), and libzmq.pc's Cflags (-isystem
+        // /usr/include/mit-krb5, for its static dependencies) made SwiftPM warn "prohibited flag(s)" on
+        // every build. `make setup` installs libzmq3-dev (see README).
+        .systemLibrary(name: "CZeroMQ"),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "JupyterProtocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "JupyterKernel", dependencies: ["JupyterProtocol", "CZeroMQ"]),

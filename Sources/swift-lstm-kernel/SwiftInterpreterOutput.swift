@@ -74,8 +74,9 @@ extension SwiftInterpreter {
         case .load(let message):
             return ExecutionError(ename: "LoadError", evalue: message, traceback: ["LoadError: \(message)"])
         case .threw(let typeName, let description):
-            return ExecutionError(ename: typeName, evalue: description,
-                                  traceback: ["\(typeName): \(description)", "(thrown at the top level of \(cell))"])
+            let (ename, evalue, headline) = thrownError(typeName: typeName, description: description)
+            return ExecutionError(ename: ename, evalue: evalue,
+                                  traceback: [headline, "(thrown at the top level of \(cell))"])
         case .trapped(let message, let location, let survived):
             let evalue = message.hasPrefix("Fatal error: ") ? String(message.dropFirst(13)) : message
             let place = location.map { "\(cellName($0.module)), line \($0.line)" }
@@ -90,7 +91,7 @@ extension SwiftInterpreter {
         case .interrupted(let workerRestarted, let detail):
             let evalue = workerRestarted
                 ? "the cell did not stop within 2 s of the interrupt, so its worker was restarted"
-                : (detail.isEmpty ? "the cell was interrupted" : detail)
+                : (detail.isEmpty ? "the cell was interrupted" : caseAndMessage(detail)?.message ?? detail)
             return ExecutionError(ename: "Interrupted", evalue: evalue,
                                   traceback: ["Interrupted: \(evalue)"] + (workerRestarted ? [restarted] : []))
         case .unsupported(let message):
@@ -98,6 +99,36 @@ extension SwiftInterpreter {
         case .magic(let message):
             return ExecutionError(ename: "UsageError", evalue: message, traceback: ["UsageError: \(message)"])
         }
+    }
+
+    /// Names a thrown error once. The type loses its module (`LSTMKit.LSTMKitError` → `LSTMKitError`); a
+    /// description that already starts with it is not repeated: `LSTMKitError.shapeMismatch: msg` gives
+    /// ename `LSTMKitError.shapeMismatch` and evalue `msg`, `MyError(code: 3)` stays whole; any other
+    /// description is the evalue after `Type: `. Returns (ename, evalue, the traceback's first line).
+    static func thrownError(typeName: String, description: String) -> (String, String, String) {
+        var shortName = typeName
+        if !typeName.contains("<"), let dot = typeName.lastIndex(of: ".") {
+            shortName = String(typeName[typeName.index(after: dot)...])
+        }
+        if let (kind, message) = caseAndMessage(description), kind.hasPrefix(shortName + ".") {
+            return (kind, message, description)
+        }
+        if description.hasPrefix(shortName), !shortName.isEmpty {
+            let next = description.dropFirst(shortName.count).first
+            if next == nil || next == "(" || next == ":" || next == "." {
+                return (shortName, description, description)
+            }
+        }
+        return (shortName, description, "\(shortName): \(description)")
+    }
+
+    /// `LSTMKitError.interrupted: msg` → (`LSTMKitError.interrupted`, `msg`): a `Type.case: ` prefix
+    /// (letters, digits, underscores and dots, no spaces) and the message after it.
+    static func caseAndMessage(_ description: String) -> (kind: String, message: String)? {
+        guard let colon = description.range(of: ": ") else { return nil }
+        let kind = description[..<colon.lowerBound]
+        guard kind.contains("."), kind.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else { return nil }
+        return (String(kind), String(description[colon.upperBound...]))
     }
 
     /// `<cell 4>:2:7: error: …` → `In[6]:2:7: error: …`: the current cell's label becomes its

@@ -94,6 +94,31 @@ final class TrainingTests: XCTestCase {
                        "EarlyStopping monitors 'val_loss', which fit does not report; available: loss (val_ values need validationSplit or validationData)")
     }
 
+    func testInterruptMessageCountsFinishedEpochsAndBatchesLikeTheProgressBar() throws {
+        let model = try smallModel()
+        model.compile(optimizer: Adam(), loss: .mse)
+        let (x, y) = data(8)
+        var epochs = 0
+        // The progress bar would read "Stopped after epoch 2/2000 … 3/4": the message must say the same numbers.
+        let interrupter = LambdaCallback(onEpochEnd: { _, _ in epochs += 1 }, onBatchEnd: { b, _ in
+            if epochs == 2 && b == 2 { lstmkit_request_interrupt() }
+        })
+        defer { lstmkit_clear_interrupt() }
+        XCTAssertThrowsError(try model.fit(x, y, epochs: 2000, batchSize: 2, verbose: 0, callbacks: [interrupter])) { error in
+            XCTAssertEqual((error as? LSTMKitError)?.message,
+                           "fit was interrupted after epoch 2/2000 and 3 of epoch 3's 4 batches; the model keeps the weights of the last completed batch")
+        }
+        XCTAssertEqual(model.optimizer?.iterations, 11)
+        XCTAssertEqual(Interruption.fitMessage(completedEpochs: 5, epochs: 9, completedBatches: 0, batches: 4),
+                       "fit was interrupted after epoch 5/9; the model keeps the weights of the last completed batch")
+        XCTAssertEqual(Interruption.fitMessage(completedEpochs: 0, epochs: 9, completedBatches: 0, batches: 4),
+                       "fit was interrupted before its first batch; the weights are unchanged")
+        lstmkit_request_interrupt()
+        XCTAssertThrowsError(try model.evaluate(x, y, batchSize: 2, verbose: 0)) { error in
+            XCTAssertEqual((error as? LSTMKitError)?.message, "evaluate was interrupted before its first batch; the weights are unchanged")
+        }
+    }
+
     func testInterruptStopsBetweenBatchesAndLeavesTheModelUsable() throws {
         let model = try smallModel()
         model.compile(optimizer: Adam(), loss: .mse)
@@ -105,7 +130,8 @@ final class TrainingTests: XCTestCase {
         })
         XCTAssertThrowsError(try model.fit(x, y, epochs: 5, batchSize: 2, verbose: 0, callbacks: [interrupter])) { error in
             guard case .interrupted(let m)? = error as? LSTMKitError else { return XCTFail("expected interrupted, got \(error)") }
-            XCTAssertTrue(m.hasPrefix("fit (epoch 1/5, batch 4/10) was interrupted"), m)
+            // Counted as the progress bar counts (finished batches): 3 ran, the 4th never started.
+            XCTAssertEqual(m, "fit was interrupted after 3 of epoch 1's 10 batches; the model keeps the weights of the last completed batch")
         }
         XCTAssertEqual(batches, 3, "the running batch finishes, the next one does not start")
         XCTAssertEqual(model.optimizer?.iterations, 3)

@@ -222,8 +222,11 @@ def test_timedistributed_notebook_runs_in_jupyterlab(lab, browser):
     assert [t.group(1) for t in totals if t] == ["146", "170", "146"], summaries
     assert "lstm (LSTM)" in summaries[0] and "140" in summaries[0]
 
-    svgs = browser.find_elements(By.CSS_SELECTOR, ".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedHTMLCommon svg")
+    # NotebookDisplay figures carry a text/html form, an <img> of the SVG with alt text, which Lab prefers.
+    svgs = browser.find_elements(By.CSS_SELECTOR, ".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedHTMLCommon svg, "
+                                                  '.jp-RenderedHTMLCommon img[src^="data:image/svg+xml"]')
     assert svgs, "no SVG rendered"
+    assert all(svg.get_attribute("alt") for svg in svgs if svg.tag_name.lower() == "img"), "an image without alt text"
     loaded = browser.execute_script(
         "return arguments[0].tagName.toLowerCase() === 'svg' || arguments[0].naturalWidth > 0", svgs[0])
     assert loaded, "the SVG image did not load"

@@ -131,6 +131,22 @@ def test_top_level_throw_is_one_error_with_type_and_description(run_cell):
     assert run(run_cell, "print(before)").stream() == "3\n"
 
 
+def test_thrown_errors_name_their_type_once(run_cell):
+    """An LSTMKitError reads `LSTMKitError.shapeMismatch: <message>` once, not `LSTMKit.LSTMKitError:
+    LSTMKitError.shapeMismatch: …`; a plain struct error's description is not prefixed with its own name."""
+    failed = run(run_cell, "let m = try Sequential([Dense(units: 1, inputShape: [3])])\n"
+                           "_ = try m(Tensor.ones([2, 4]))")
+    message = "Dense 'dense' expects input of shape (None, 3), got (2, 4)"
+    assert failed.error["ename"] == "LSTMKitError.shapeMismatch"
+    assert failed.error["evalue"] == message
+    assert failed.error["traceback"][0] == f"LSTMKitError.shapeMismatch: {message}"
+    assert "LSTMKit.LSTMKitError" not in "\n".join(failed.error["traceback"])
+
+    plain = run(run_cell, "struct Bad: Error { let code: Int }\nthrow Bad(code: 3)")
+    assert (plain.error["ename"], plain.error["evalue"]) == ("Bad", "Bad(code: 3)")
+    assert plain.error["traceback"][0] == "Bad(code: 3)"
+
+
 @pytest.mark.parametrize("code, message, line", [
     ("let xs = [1]\nprint(xs[5])", "Index out of range", 2),
     ("let z: Int? = nil\nprint(z!)", "Unexpectedly found nil while unwrapping an Optional value", 2),

@@ -1,6 +1,7 @@
 """Swift cells while they run: live output, ordering against the reply, interrupt, stdin, displays and
 magics — through a real jupyter_client (fixtures from conftest.py)."""
 import datetime
+import re
 import threading
 import time
 
@@ -109,6 +110,40 @@ let y = Tensor(repeating: 0.1, shape: [256, 1])
                                 stop_on_error=False)
     assert after.error is None, after.error
     assert after.stream() == "[256, 1]\n"
+
+
+def test_interrupted_fit_says_the_same_numbers_as_its_progress_bar(kernel_manager, kernel_client):
+    """The live bar ends on "Stopped after epoch C/E [...] S/N"; the error must count the same way
+    (C finished epochs, S finished batches of the next), not name the batch that never started."""
+    setup = execute_and_collect(kernel_client, """
+let model = try Sequential([LSTM(units: 16, inputShape: [20, 1]), Dense(units: 1)])
+model.compile(optimizer: Adam(), loss: .mse)
+let x = Tensor(repeating: 0.5, shape: [256, 20, 1])
+let y = Tensor(repeating: 0.1, shape: [256, 1])
+""", stop_on_error=False)
+    assert setup.error is None, setup.error
+    timer = threading.Timer(3.0, kernel_manager.interrupt_kernel)
+    timer.start()
+    try:
+        result = execute_and_collect(kernel_client, "try model.fit(x, y, epochs: 100000, batchSize: 8, verbose: 1)",
+                                     timeout=90, stop_on_error=False)
+    finally:
+        timer.cancel()
+    assert result.error and result.error["ename"] == "Interrupted", [m["content"] for m in result.outputs][-2:]
+    shown = [m["content"]["data"]["text/plain"] for m in result.outputs
+             if m["msg_type"] in ("display_data", "update_display_data")]
+    bar = re.match(r"Stopped after epoch (\d+)/100000 \[[#-]+\] (\d+)/32", shown[-1])
+    assert bar, shown[-1]
+    epochs, batches = int(bar.group(1)), int(bar.group(2))
+    evalue = result.error["evalue"]
+    if batches == 0:
+        assert evalue.startswith(f"fit was interrupted after epoch {epochs}/100000;"), (shown[-1], evalue)
+    elif epochs == 0:
+        assert evalue.startswith(f"fit was interrupted after {batches} of epoch 1's 32 batches;"), (shown[-1], evalue)
+    else:
+        assert evalue.startswith(f"fit was interrupted after epoch {epochs}/100000 and {batches} of epoch "
+                                 f"{epochs + 1}'s 32 batches;"), (shown[-1], evalue)
+    assert "LSTMKitError" not in evalue and "LSTMKitError" not in "\n".join(result.error["traceback"])
 
 
 def test_readline_without_stdin_returns_nil_instead_of_hanging(run_cell):

@@ -134,3 +134,24 @@ def test_bad_input_is_a_clear_error_not_a_crash(run_cell):
     assert run.error is not None
     assert "expected as many x values as y values, got 2 x and 1 y" in run.error["evalue"]
     assert run_cell("1 + 1").error is None, "the kernel keeps working"
+
+
+def test_seed_001_nested_models_written_literally_show_as_one_row_each(run_cell):
+    """Seed 001's line as written (arrays where Keras takes lists); the result shows Keras 3's summary,
+    each nested model one row, in the text and HTML forms alike."""
+    run = run_cell("""
+let inp = Input(shape: [3, 2])
+let encoder = try Model(inputs: inp, outputs: LSTM(units: 16, activation: .relu)(inp))
+let code = Input(shape: [16])
+let decoder = try Model(inputs: code, outputs: TimeDistributed(Dense(units: 2))(
+    LSTM(units: 16, activation: .relu, returnSequences: true)(RepeatVector(3)(code))))
+let model = try Model(encoder.inputs, decoder(encoder(encoder.inputs)))
+model""")
+    assert run.error is None, run.error
+    [result] = outputs_of(run, "execute_result")
+    text, html = result["content"]["data"]["text/plain"], result["content"]["data"]["text/html"]
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    assert [r.split("│")[1].strip() for r in rows] == \
+        ["input_layer (InputLayer)", "functional (Functional)", "functional_1 (Functional)"], text
+    assert "(None, 16)" in rows[1] and "1,216" in rows[1] and "2,146" in rows[2]
+    assert "functional_1 (Functional)" in html and "(LSTM)" not in html

@@ -1,5 +1,6 @@
 """Papermill end to end with the swift-lstm kernel: `-p epochs 5` reaches the Swift code as `let epochs = 5`."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,24 @@ def test_papermill_python_api_with_several_swift_types(jupyter_env, tmp_path):
     out = nbformat.read(tmp_path / "typed-out.ipynb", as_version=4)
     printed = "".join(o.text for o in out.cells[-1].outputs if o.output_type == "stream")
     assert printed == 'say "hi"\n 192 0.5 true relu true\n'
+
+
+def test_swift_engine_signs_the_executed_notebook(jupyter_env, tmp_path):
+    """`papermill --engine swift` output opens trusted (JupyterLab renders its SVG and HTML as produced)."""
+    from nbformat.sign import NotebookNotary
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "swift-lstm", "display_name": "Swift (LSTMKit)", "language": "swift"}
+    nb.cells = [nbformat.v4.new_code_cell('var plot = Plot(title: "p")\nplot.addLine([1, 2])\ndisplay(plot)')]
+    source, signed, plain = tmp_path / "in.ipynb", tmp_path / "signed.ipynb", tmp_path / "plain.ipynb"
+    nbformat.write(nb, source)
+    papermill = Path(sys.executable).parent / "papermill"
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tools" / "papermill_swift"))  # this checkout's engine
+    for out, extra in [(signed, {}), (plain, {"PAPERMILL_SWIFT_SIGN": "0"})]:
+        result = subprocess.run([str(papermill), "--engine", "swift", "-k", "swift-lstm", str(source), str(out)],
+                                capture_output=True, text=True, timeout=500, env=dict(env, **extra))
+        assert result.returncode == 0, result.stderr[-3000:]
+    executed = nbformat.read(signed, as_version=4)
+    assert "image/svg+xml" in executed.cells[0].outputs[0].data
+    assert NotebookNotary().check_signature(executed)
+    assert not NotebookNotary().check_signature(nbformat.read(plain, as_version=4))

@@ -80,6 +80,8 @@ extension Model {
     }
 
     /// Calls the model on symbolic tensors, inlining its graph into the caller's graph (shared weights).
+    /// Returns every output; the new nodes remember this call (`Node.modelCall`), so the enclosing model
+    /// shows this model as one row in its summary.
     public func callAll(_ xs: [SymbolicTensorConvertible]) throws -> [SymbolicTensor] {
         try prepareGraph(forSymbolic: xs.map(\.symbolicTensor))
         guard xs.count == inputs.count else {
@@ -94,13 +96,33 @@ extension Model {
             }
             map[ObjectIdentifier(i.node)] = [t]
         }
+        var made = [Node]()
         for node in nodes where !(node.layer is Input) {
             let ins = node.inputs.map { map[ObjectIdentifier($0.node)]![$0.index] }
-            map[ObjectIdentifier(node)] = try node.layer.callAll(ins)
+            let outs = try node.layer.callAll(ins)
+            if let n = outs.first?.node { made.append(n) }
+            map[ObjectIdentifier(node)] = outs
         }
-        return outputs.map { map[ObjectIdentifier($0.node)]![$0.index] }
+        let results = outputs.map { map[ObjectIdentifier($0.node)]![$0.index] }
+        let call = ModelCall(model: self, index: symbolicCallCount, inputs: xs.map(\.symbolicTensor), outputs: results)
+        symbolicCallCount += 1
+        for n in made { n.modelCall = call }
+        return results
     }
 
     /// Calls the model on one symbolic tensor, returning its first symbolic output.
     public func callAsFunction(_ x: SymbolicTensorConvertible) throws -> SymbolicTensor { try callAll([x])[0] }
+
+    /// Calls the model on a list of symbolic tensors (one per model input, e.g. `encoder(encoder.inputs)`),
+    /// returning its output; throws when the model has several outputs (use `callAll` for those).
+    public func callAsFunction(_ xs: [SymbolicTensorConvertible]) throws -> SymbolicTensor {
+        let outs = try callAll(xs)
+        guard outs.count == 1 else {
+            throw LSTMKitError.invalidArgument("model '\(name)' has \(outs.count) outputs; call it with callAll(_:) to get all of them, got a call expecting one")
+        }
+        return outs[0]
+    }
+
+    /// The model's first output for a list of concrete inputs, one per model input: `try model([a, b])`.
+    public func callAsFunction(_ xs: [Tensor]) throws -> Tensor { try callAll(xs)[0] }
 }

@@ -20,6 +20,8 @@ public class Model {
     public internal(set) var nodes: [Node] = []
     /// Storage for the training part of LSTMKit (compile settings, optimizer state, history).
     var trainingStorage: [String: Any] = [:]
+    /// How many times the model was called on symbolic tensors (the next `ModelCall.index`).
+    var symbolicCallCount = 0
 
     /// A model computing `outputs` from `inputs`; throws when an output does not depend only on the inputs.
     public init(inputs: [SymbolicTensorConvertible], outputs: [SymbolicTensorConvertible], name: String? = nil) throws {
@@ -40,6 +42,26 @@ public class Model {
     /// A model with several inputs and one output.
     public convenience init(inputs: [SymbolicTensorConvertible], outputs: SymbolicTensorConvertible, name: String? = nil) throws {
         try self.init(inputs: inputs, outputs: [outputs], name: name)
+    }
+
+    /// `Model(x, y)`, Keras's positional form: one input, one output.
+    public convenience init(_ inputs: SymbolicTensorConvertible, _ outputs: SymbolicTensorConvertible, name: String? = nil) throws {
+        try self.init(inputs: [inputs], outputs: [outputs], name: name)
+    }
+
+    /// `Model(encoder.inputs, decoder(encoder(encoder.inputs)))`: several inputs, one output.
+    public convenience init(_ inputs: [SymbolicTensorConvertible], _ outputs: SymbolicTensorConvertible, name: String? = nil) throws {
+        try self.init(inputs: inputs, outputs: [outputs], name: name)
+    }
+
+    /// `Model(x, [y, h, c])`: one input, several outputs.
+    public convenience init(_ inputs: SymbolicTensorConvertible, _ outputs: [SymbolicTensorConvertible], name: String? = nil) throws {
+        try self.init(inputs: [inputs], outputs: outputs, name: name)
+    }
+
+    /// `Model([a, b], [y, z])`: several inputs and outputs.
+    public convenience init(_ inputs: [SymbolicTensorConvertible], _ outputs: [SymbolicTensorConvertible], name: String? = nil) throws {
+        try self.init(inputs: inputs, outputs: outputs, name: name)
     }
 
     /// For subclasses that build their graph later (`Sequential`).

@@ -15,12 +15,22 @@ public final class Sequential: Model {
     /// The last layer's name: Keras's output name, also before the graph is built.
     public override var outputNames: [String] { outputs.isEmpty ? stack.last.map { [$0.name] } ?? [] : super.outputNames }
     private var inputLayer: Input?
+    /// True while `init` adds its layers: Keras builds a Sequential once after adding them all.
+    private var addingInitialLayers = false
 
     /// A model of `layers` in order; an `Input` may come first. Throws on incompatible shapes.
     public init(_ layers: [Layer] = [], name: String? = nil) throws {
         super.init(deferredName: name ?? LayerNaming.uniqueName("sequential"))
+        addingInitialLayers = true
+        defer { addingInitialLayers = false }
         for l in layers { try add(l) }
+        if !outputs.isEmpty { Sequential.consumeFunctionalName() }
     }
+
+    /// Keras builds a Sequential as an inner, automatically named `Functional` (constructor, each later
+    /// `add`/`pop`, the first call), which takes a `functional…` name: after two built Sequentials the next
+    /// functional model is `functional_2`, as Keras names it. The name itself is not used.
+    private static func consumeFunctionalName() { _ = LayerNaming.uniqueName("functional") }
 
     public override var className: String { "Sequential" }
 
@@ -64,6 +74,7 @@ public final class Sequential: Model {
             x = outs[0]
         }
         try setGraph(inputs: [inputLayer.symbolicTensor], outputs: [x])
+        if !addingInitialLayers { Sequential.consumeFunctionalName() }
     }
 
     override func prepareGraph(for xs: [Tensor]) throws {

@@ -42,6 +42,9 @@ public final class Node {
     public let inputs: [SymbolicTensor]
     /// Shapes of the outputs (batch `nil`).
     public let outputShapes: [[Int?]]
+    /// The call of a nested model this node was inlined from (`decoder(encoder(x))`), or nil for a
+    /// layer called directly. Set by `Model.callAll(_:)` on every node it makes.
+    public internal(set) var modelCall: ModelCall?
 
     init(layer: Layer, inputs: [SymbolicTensor], outputShapes: [[Int?]]) {
         self.layer = layer

@@ -24,6 +24,33 @@ public enum Interruption {
             throw LSTMKitError.interrupted("\(what()) was interrupted; the model keeps the weights of the last completed batch")
         }
     }
+
+    /// Throws `LSTMKitError.interrupted(message())` when an interrupt is pending (the message is used as is).
+    public static func check(message: @autoclosure () -> String) throws {
+        if isRequested { throw LSTMKitError.interrupted(message()) }
+    }
+
+    /// What `fit` says when it stops between batches, counting what finished as its progress bar does
+    /// ("Stopped after epoch 162/2000 … 4/8"): `fit was interrupted after epoch 162/2000 and 4 of epoch
+    /// 163's 8 batches; …`.
+    static func fitMessage(completedEpochs: Int, epochs: Int, completedBatches: Int, batches: Int) -> String {
+        let kept = "; the model keeps the weights of the last completed batch"
+        switch (completedEpochs, completedBatches) {
+        case (0, 0): return "fit was interrupted before its first batch; the weights are unchanged"
+        case (_, 0): return "fit was interrupted after epoch \(completedEpochs)/\(epochs)" + kept
+        case (0, _): return "fit was interrupted after \(completedBatches) of epoch 1's \(batches) batches" + kept
+        default:
+            return "fit was interrupted after epoch \(completedEpochs)/\(epochs) and \(completedBatches) of epoch "
+                + "\(completedEpochs + 1)'s \(batches) batches" + kept
+        }
+    }
+
+    /// What an evaluation or prediction loop says when it stops: `evaluate was interrupted after 3 of
+    /// its 8 batches; …`, counting finished batches as the progress bar does.
+    static func loopMessage(_ what: String, completedBatches: Int, batches: Int, weights: String) -> String {
+        completedBatches == 0 ? "\(what) was interrupted before its first batch; \(weights)"
+                              : "\(what) was interrupted after \(completedBatches) of its \(batches) batches; \(weights)"
+    }
 }
 
 /// C entry point for the worker: ask running LSTMKit loops to stop at the next batch boundary.

@@ -31,12 +31,13 @@ extension Model {
 
     /// The evaluation loop shared by `evaluate` and `fit`'s validation (inference mode, no updates).
     func evaluateLoop(_ x: [Tensor], _ y: [Tensor], batchSize: Int, compiled c: CompiledTraining, what: String,
+                      weights: String = "the weights are unchanged",
                       onBatch: ((Int, TrainingLogs) -> Void)? = nil) throws -> TrainingLogs {
         let n = x[0].shape[0]
         let steps = (n + batchSize - 1) / batchSize
         var running = try runningMeans(c, outputs: y.count)
         for step in 0..<steps {
-            try Interruption.check("\(what) (batch \(step + 1)/\(steps))")
+            try Interruption.check(message: Interruption.loopMessage(what, completedBatches: step, batches: steps, weights: weights))
             let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
             let bx = x.map { $0.rows(range) }, by = y.map { $0.rows(range) }
             let f = try GradientMode.withoutGradients { try forwardWithMasks(bx, training: false) }
@@ -66,7 +67,8 @@ extension Model {
         let started = DispatchTime.now().uptimeNanoseconds
         var parts: [[Tensor]] = []
         for step in 0..<steps {
-            try Interruption.check("predict (batch \(step + 1)/\(steps))")
+            try Interruption.check(message: Interruption.loopMessage("predict", completedBatches: step, batches: steps,
+                                                                       weights: "the weights are unchanged"))
             let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
             parts.append(try GradientMode.withoutGradients { try forwardWithMasks(x.map { $0.rows(range) }, training: false).outputs })
             reporter?.batchEnded(step: step + 1, logs: TrainingLogs(), settings: settings)

@@ -55,7 +55,8 @@ extension Model {
             let order = shuffle ? LSTMKit.permutation(n) : nil
             var running = fresh
             for step in 0..<steps {
-                try Interruption.check("fit (epoch \(epoch + 1)/\(epochs), batch \(step + 1)/\(steps))")
+                try Interruption.check(message: Interruption.fitMessage(completedEpochs: epoch, epochs: epochs,
+                                                                        completedBatches: step, batches: steps))
                 let range = (step * batchSize)..<Swift.min(n, (step + 1) * batchSize)
                 let bx = try batch(trainX, range, order), by = try batch(trainY, range, order)
                 let result = try trainStep(bx, by, compiled: c)
@@ -66,7 +67,8 @@ extension Model {
             }
             var logs = running.logs
             if let (vx, vy) = validation {
-                logs.append(try evaluateLoop(vx, vy, batchSize: batchSize, compiled: c, what: "fit validation"), prefix: "val_")
+                logs.append(try evaluateLoop(vx, vy, batchSize: batchSize, compiled: c, what: "fit's validation after epoch \(epoch + 1)/\(epochs)",
+                                                weights: "the model keeps the weights of epoch \(epoch + 1)"), prefix: "val_")
             }
             c.history?.record(epoch: epoch, logs: logs)
             context.history = c.history ?? History()

@@ -67,6 +67,24 @@ public struct MIMEBundle: Equatable, Sendable {
     public var plainText: String { self[MIMEType.plainText] ?? "" }
 }
 
+extension MIMEBundle {
+    /// A figure: the SVG (`image/svg+xml`), the same SVG as an `<img>` with alt text (`text/html`) and a
+    /// readable text form (`text/plain`).
+    ///
+    /// The `<img>` is what nbconvert's HTML export and an untrusted notebook show: nbconvert wraps a bare
+    /// `image/svg+xml` in an `<img>` without alt text (and warns), and JupyterLab does not render SVG in
+    /// untrusted outputs but does render sanitised HTML, whose sanitiser keeps `<img>` with `src`, `alt`,
+    /// `width` and `height`. `alt` is also the SVG's `<title>` in the figures NotebookDisplay draws.
+    public static func figure(svg: String, alt: String, plainText: String) -> MIMEBundle {
+        MIMEBundle(plainText: plainText, html: svgImageTag(svg, alt: alt), svg: svg)
+    }
+
+    /// `<img src="data:image/svg+xml;base64,…" alt="…">`: an SVG document as an HTML image with alt text.
+    public static func svgImageTag(_ svg: String, alt: String) -> String {
+        "<img src=\"data:image/svg+xml;base64,\(Data(svg.utf8).base64EncodedString())\" alt=\"\(xmlEscape(alt))\">"
+    }
+}
+
 /// Mistakes a caller of the display helpers can make.
 public enum DisplayError: Error, CustomStringConvertible, Equatable {
     /// A value that JSON cannot hold was given as JSON.

@@ -36,8 +36,8 @@ public struct SVGImage: NotebookDisplayable, Sendable {
         self.source = source
         self.altText = altText
     }
-    /// `image/svg+xml` plus the alt text.
-    public var mimeBundle: MIMEBundle { MIMEBundle(plainText: altText, svg: source) }
+    /// `image/svg+xml`, the SVG as an `<img>` with the alt text (HTML), and the alt text as text/plain.
+    public var mimeBundle: MIMEBundle { MIMEBundle.figure(svg: source, alt: altText, plainText: altText) }
 }
 
 /// Structured JSON data, which JupyterLab shows as a collapsible tree.

@@ -4,9 +4,10 @@ import LSTMKit
 /// A training `History` shows as its loss curves (loss and val_loss over epochs, SVG) plus a text line
 /// per key with the first and last values.
 extension History: NotebookDisplayable {
-    /// image/svg+xml (the loss plot) and text/plain.
+    /// image/svg+xml (the loss plot), the plot as an `<img>` with alt text (text/html) and text/plain.
     public var mimeBundle: MIMEBundle {
-        MIMEBundle(plainText: textSummary, svg: plot().svg)
+        let figure = plot()
+        return MIMEBundle.figure(svg: figure.svg, alt: figure.altText, plainText: textSummary)
     }
 
     /// `History: 300 epochs` then `  loss: 0.2513 → 0.0021 (best 0.0019 at epoch 287)` per key.

@@ -2,23 +2,32 @@ import LSTMKit
 
 extension LayerGraph {
     /// The graph of an LSTMKit model: one node per layer call (Input layers included, as Keras's
-    /// plot_model draws them), edges from the model's symbolic connections.
+    /// plot_model draws them), edges from the model's symbolic connections. A nested model's call
+    /// (`decoder(encoder(x))`) is one node named after the model, class `Functional` or `Sequential`.
     /// - Throws: `LSTMKitError` when the model has no graph yet (a `Sequential` without an input shape).
     public init(_ model: Model) throws {
         guard !model.nodes.isEmpty else {
             throw DisplayError.invalidArgument(
                 "model '\(model.name)' has no layer graph yet: give its first layer an inputShape, add an Input, or call it once on data")
         }
-        var index: [ObjectIdentifier: Int] = [:]
-        var nodes: [LayerGraph.Node] = []
-        for node in model.nodes {
-            let layer = node.layer
-            let inputShapes = layer is Input ? node.outputShapes : node.inputs.map(\.shape)
-            let inbound = node.inputs.compactMap { tensor in index[ObjectIdentifier(tensor.node)].map { (node: $0, output: tensor.index) } }
-            index[ObjectIdentifier(node)] = nodes.count
-            nodes.append(LayerGraph.Node(name: layer.name, className: displayClassName(layer), inputShapes: inputShapes,
-                                         outputShapes: node.outputShapes, parameterCount: layer.countParams(),
-                                         detail: layerDetail(layer), inbound: inbound))
+        let walk = ModelSteps(model)
+        let nodes = walk.steps.map { step -> LayerGraph.Node in
+            let inbound = step.inputs.compactMap { walk.producer(of: $0).map { (node: $0.step, output: $0.output) } }
+            switch step {
+            case .layer(let node):
+                let layer = node.layer
+                return LayerGraph.Node(name: layer.name, className: displayClassName(layer),
+                                       inputShapes: layer is Input ? node.outputShapes : node.inputs.map(\.shape),
+                                       outputShapes: node.outputShapes, parameterCount: layer.countParams(),
+                                       detail: layerDetail(layer), inbound: inbound)
+            case .call(let call):
+                // A nested model is one box, like Keras's plot_model without expand_nested.
+                let count = call.model.layers.filter { !($0 is Input) }.count
+                return LayerGraph.Node(name: call.model.name, className: call.model.className,
+                                       inputShapes: call.inputs.map(\.shape), outputShapes: call.outputShapes,
+                                       parameterCount: call.model.countParams(),
+                                       detail: count == 1 ? "1 layer" : "\(count) layers", inbound: inbound)
+            }
         }
         try self.init(name: model.name, nodes: nodes)
     }

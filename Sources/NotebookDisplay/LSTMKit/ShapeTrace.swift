@@ -55,13 +55,14 @@ public struct ShapeTrace: NotebookDisplayable {
         return (["Shape trace of \"\(modelName)\" for one sample: \(dataFlow.flowText)"] + lines).joined(separator: "\n")
     }
 
-    /// The figure (inline SVG) above an HTML table of the steps.
+    /// The figure (the SVG as an `<img>` with alt text) above an HTML table of the steps.
     public var html: String {
         let td = "style=\"text-align:left;padding:3px 10px;border-bottom:1px solid #ddd;font-family:monospace\""
         let th = "style=\"text-align:left;padding:4px 10px;border-bottom:2px solid #444\""
         var h = "<div class=\"lstmkit-trace\">\n"
-        // The figure's XML declaration-free SVG is valid inline HTML5.
-        h += dataFlow.svg
+        // The figure as an <img>, not inline <svg>: sanitisers (JupyterLab for untrusted notebooks,
+        // GitHub) drop <svg> but keep its text, which ran together into one paragraph above the table.
+        h += MIMEBundle.svgImageTag(dataFlow.svg, alt: "\(dataFlow.title): \(dataFlow.flowText)") + "\n"
         h += "<table style=\"border-collapse:collapse;margin-top:8px\">\n<thead><tr><th \(th)>Layer (type)</th><th \(th)>Input</th><th \(th)>Output</th><th \(th)>First values</th></tr></thead>\n<tbody>\n"
         for step in steps {
             let mark = step.isEncoding ? " style=\"background:#fde3d0\"" : ""
@@ -109,23 +110,37 @@ public func traceShapes(_ model: Model, samples: [Tensor], highlight: String? = 
     }
     var values: [ObjectIdentifier: [Tensor]] = [:]
     var masks: [ObjectIdentifier: [Tensor?]] = [:]
-    var steps: [ShapeTrace.Step] = []
     for node in model.nodes {
         let id = ObjectIdentifier(node)
-        let inputs: [Tensor], outputs: [Tensor]
         if node.layer is Input {
             guard let position = model.inputs.firstIndex(where: { $0.node === node }) else { continue }
-            inputs = [batch[position]]
-            outputs = inputs
+            values[id] = [batch[position]]
         } else {
-            inputs = node.inputs.map { values[ObjectIdentifier($0.node)]![$0.index] }
+            let inputs = node.inputs.map { values[ObjectIdentifier($0.node)]![$0.index] }
             let inMasks = node.inputs.map { masks[ObjectIdentifier($0.node)]?[$0.index] ?? nil }
             let result = try node.layer.apply(inputs, masks: inMasks, training: false)
-            outputs = result.outputs
+            values[id] = result.outputs
             masks[id] = result.masks
         }
-        values[id] = outputs
-        steps.append(ShapeTrace.Step(layerName: node.layer.name, className: displayClassName(node.layer),
+    }
+    // One step per layer call; a nested model's call (`decoder(encoder(x))`) is one step, as in summary().
+    var steps: [ShapeTrace.Step] = []
+    for step in ModelSteps(model).steps {
+        let name: String, className: String, inputs: [Tensor], outputs: [Tensor]
+        switch step {
+        case .layer(let node):
+            guard let out = values[ObjectIdentifier(node)] else { continue }
+            name = node.layer.name
+            className = displayClassName(node.layer)
+            inputs = node.layer is Input ? out : node.inputs.map { values[ObjectIdentifier($0.node)]![$0.index] }
+            outputs = out
+        case .call(let call):
+            name = call.model.name
+            className = call.model.className
+            inputs = call.inputs.map { values[ObjectIdentifier($0.node)]![$0.index] }
+            outputs = call.outputKeys.map { values[$0.node]![$0.index] }
+        }
+        steps.append(ShapeTrace.Step(layerName: name, className: className,
                                      inputShapes: inputs.map { Array($0.shape.dropFirst()) },
                                      outputShapes: outputs.map { Array($0.shape.dropFirst()) },
                                      firstValues: Array(outputs.first?.scalars.prefix(valueCount) ?? []), isEncoding: false))
@@ -136,7 +151,7 @@ public func traceShapes(_ model: Model, samples: [Tensor], highlight: String? = 
         }
         steps[i].isEncoding = true
     } else {
-        let outputNames = Set(model.outputs.map { $0.layer.name })
+        let outputNames = Set(model.outputs.map { $0.node.modelCall?.model.name ?? $0.layer.name })
         let inputRank = model.inputs.map { $0.shape.count - 1 }.min() ?? 0
         let outputRank = model.outputs.map { $0.shape.count - 1 }.min() ?? 0
         let candidates = steps.indices.filter { i in

@@ -40,7 +40,7 @@ public struct DataFlowDiagram: NotebookDisplayable, Sendable {
     public var flowText: String { stages.map { dimensionText($0.shape, separator: "x") }.joined(separator: " → ") }
 
     /// text/plain (the flow line) and the SVG.
-    public var mimeBundle: MIMEBundle { MIMEBundle(plainText: "\(title): \(flowText)", svg: svg) }
+    public var mimeBundle: MIMEBundle { MIMEBundle.figure(svg: svg, alt: "\(title): \(flowText)", plainText: "\(title): \(flowText)") }
 
     private static let stripHeight = 12.0, stripGap = 3.0, maxStrips = 8
 

@@ -38,8 +38,11 @@ public struct ModelDiagram: NotebookDisplayable, Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// SVG plus the text listing.
-    public var mimeBundle: MIMEBundle { MIMEBundle(plainText: textSummary, svg: svg) }
+    /// `Model autoencoder: input_layer → lstm → …`, the SVG's title and the `<img>` alt text.
+    public var altText: String { "Model \(graph.name): " + graph.nodes.map(\.name).joined(separator: " → ") }
+
+    /// SVG, the SVG as an `<img>` with alt text (HTML), and the text listing.
+    public var mimeBundle: MIMEBundle { MIMEBundle.figure(svg: svg, alt: altText, plainText: textSummary) }
 
     /// The lines written in a node's box: title first, then settings, shapes and parameters.
     func boxLines(_ node: LayerGraph.Node) -> [String] {
@@ -172,7 +175,7 @@ struct ModelDiagramLayout {
         func cx(_ item: Item) -> Double { center[item]! - minX + Self.margin }
 
         var svg = SVGBuilder(width: totalWidth, height: totalHeight)
-        svg.accessibleTitle = "Model \(diagram.graph.name): " + nodes.map(\.name).joined(separator: " → ")
+        svg.accessibleTitle = diagram.altText
         // Edges first, so boxes sit on top of their ends.
         // Several outputs (an LSTM's output, state_h, state_c) or inputs leave and enter at spread ports.
         func port(_ index: Int, of count: Int, width: Double) -> Double {

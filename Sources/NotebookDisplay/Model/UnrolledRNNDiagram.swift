@@ -114,7 +114,7 @@ public struct UnrolledRNNDiagram: NotebookDisplayable, Sendable {
     }
 
     /// SVG plus the text summary.
-    public var mimeBundle: MIMEBundle { MIMEBundle(plainText: textSummary, svg: svg) }
+    public var mimeBundle: MIMEBundle { MIMEBundle.figure(svg: svg, alt: textSummary, plainText: textSummary) }
 
     /// Two diagrams of the same layer size one above the other: returnSequences false, then true.
     public static func returnSequencesComparison(cellType: String = "LSTM", units: Int, timesteps: Int,

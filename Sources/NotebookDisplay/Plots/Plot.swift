@@ -117,8 +117,14 @@ public struct Plot: NotebookDisplayable, Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// SVG plus the text summary.
-    public var mimeBundle: MIMEBundle { MIMEBundle(plainText: textSummary, svg: svg) }
+    /// What the chart shows in one sentence (its `<title>`, its `<img>` alt text): the title, then each
+    /// series as the text summary gives it.
+    public var altText: String {
+        textSummary.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")
+    }
+
+    /// SVG, the SVG as an `<img>` with alt text (HTML), and the text summary (see `MIMEBundle.figure`).
+    public var mimeBundle: MIMEBundle { MIMEBundle.figure(svg: svg, alt: altText, plainText: textSummary) }
 
     private static func checkCounts(x: Int, y: Int, what: String) throws {
         if x != y {

@@ -13,7 +13,7 @@ struct PlotRenderer {
 
     func render() -> String {
         var svg = SVGBuilder(width: plot.width, height: plot.height)
-        svg.accessibleTitle = plot.title ?? "Plot of " + (plot.series.compactMap(\.name).joined(separator: ", ").nonEmpty ?? "\(plot.series.count) series")
+        svg.accessibleTitle = plot.altText
         let log = plot.yScale == .log
         let points = plot.series.flatMap { s in zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite && (!log || $0.1 > 0) } }
 

@@ -9,7 +9,8 @@ import Foundation
 struct SVGBuilder {
     let width: Double
     let height: Double
-    /// A short description, written as the SVG's `<title>` (read by screen readers, shown on hover).
+    /// A short description, written as the SVG's `<title>` and `aria-label` (read by screen readers,
+    /// shown on hover); the figure's HTML `<img>` uses it as alt text.
     var accessibleTitle: String?
     private(set) var body: [String] = []
 
@@ -25,6 +26,7 @@ struct SVGBuilder {
     var document: String {
         let w = svgNumber(width), h = svgNumber(height)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\""
+        if let accessibleTitle { out += " role=\"img\" aria-label=\"\(xmlEscape(accessibleTitle))\"" }
         out += " font-family=\"\(Self.fontFamily)\" font-size=\"12\">\n"
         if let accessibleTitle { out += "<title>\(xmlEscape(accessibleTitle))</title>\n" }
         out += "<rect x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\" fill=\"#ffffff\"/>\n"
