@@ -86,7 +86,10 @@ public final class Bidirectional: Layer {
         let (f, b) = split(inputShapes)
         let fo = try forwardLayer.computeOutputShapes(f), bo = try backwardLayer.computeOutputShapes(b)
         var out = fo[0]
-        if mergeMode == .concat, let u = out.last! { out[out.count - 1] = 2 * u }
+        if mergeMode == .concat, let u = out.last! {
+            guard u <= Int.max / 2 else { throw LSTMKitError.invalidArgument("Bidirectional '\(name)' cannot concatenate two outputs of \(u) units") }
+            out[out.count - 1] = 2 * u
+        }
         let sequences = mergeMode == nil ? [out, out] : [out]
         return sequences + fo.dropFirst() + bo.dropFirst()
     }
