@@ -20,6 +20,16 @@ public struct HistoryEntry: Equatable, Sendable {
         self.output = output
     }
 
+    /// Parses one line of the history file; nil for anything but an object with a positive whole
+    /// `session` and `line` and a string `input` (a damaged or hostile line is skipped, never a trap).
+    public init?(jsonLine: Data) {
+        guard let json = try? JSONValue.decode(jsonLine), let session = json["session"]?.intValue, session > 0,
+              let line = json["line"]?.intValue, line >= 0, let input = json["input"]?.stringValue else { return nil }
+        let output = json["output"]
+        guard output == nil || output == .null || output?.stringValue != nil else { return nil }
+        self.init(session: session, line: line, input: input, output: output?.stringValue)
+    }
+
     /// The `history_reply` form: `[session, line, input]` or `[session, line, [input, output]]`.
     public func json(output withOutput: Bool) -> JSONValue {
         let source: JSONValue = withOutput ? [.string(input), output.map(JSONValue.string) ?? .null] : .string(input)
@@ -36,19 +46,51 @@ public final class HistoryStore: @unchecked Sendable {
     /// This kernel run's session number: one more than the newest in the file.
     public let session: Int
 
-    /// Loads `fileURL` (created on first write); nil keeps history in memory only.
+    /// How much of the end of the file a kernel reads at start: start-up time must not grow with the
+    /// history, so older entries stay on disk but are not offered (about 4 MiB is tens of thousands of cells).
+    public static let startupReadLimit = 4 << 20
+    /// Inputs longer than this many UTF-8 bytes are stored cut to this length (and logged): a 50 MB cell
+    /// must not be written into every later start's read.
+    public static let largestStoredInput = 100 << 10
+
+    /// Loads the end of `fileURL` (created on first write); nil keeps history in memory only.
     public init(fileURL: URL?) {
         self.fileURL = fileURL
-        if let fileURL, let data = try? Data(contentsOf: fileURL) {
+        var skipped = 0
+        if let fileURL, let data = Self.readTail(of: fileURL, limit: Self.startupReadLimit) {
             for line in data.split(separator: UInt8(ascii: "\n")) {
-                // A damaged line (e.g. a crash mid-write) is skipped rather than losing the whole file.
-                guard let json = try? JSONValue.decode(Data(line)), let session = json["session"]?.intValue,
-                      let number = json["line"]?.intValue, let input = json["input"]?.stringValue else { continue }
-                entries.append(HistoryEntry(session: session, line: number, input: input,
-                                            output: json["output"]?.stringValue))
+                // A damaged line (a crash mid-write, a hand edit) is skipped rather than losing the whole file.
+                if let entry = HistoryEntry(jsonLine: Data(line)) { entries.append(entry) } else { skipped += 1 }
             }
         }
-        session = (entries.map(\.session).max() ?? 0) + 1
+        if skipped > 0, let fileURL { KernelLog.write("history: skipped \(skipped) unreadable line(s) in \(fileURL.path)") }
+        let newest = entries.map(\.session).max() ?? 0
+        session = newest < Int.max ? newest + 1 : newest
+    }
+
+    /// The last `limit` bytes of the file, from the first line that starts inside them; nil when unreadable.
+    static func readTail(of fileURL: URL, limit: Int) -> Data? {
+        guard let handle = try? FileHandle(forReadingFrom: fileURL) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return nil }
+        let start = size > UInt64(limit) ? size - UInt64(limit) : 0
+        do {
+            try handle.seek(toOffset: start)
+            guard var data = try handle.readToEnd() else { return Data() }
+            if start > 0 {
+                // The first line is cut (unless the cut fell just after a newline): drop it.
+                var previous = Data()
+                try handle.seek(toOffset: start - 1)
+                previous = try handle.read(upToCount: 1) ?? Data()
+                if previous != Data([UInt8(ascii: "\n")]) {
+                    guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return Data() }
+                    data = data[(newline + 1)...]
+                }
+            }
+            return Data(data)
+        } catch {
+            return nil
+        }
     }
 
     /// `<Jupyter data dir>/swift-lstm-kernel/history.jsonl` (see `JupyterPaths.dataDirectory`), beside
@@ -57,31 +99,38 @@ public final class HistoryStore: @unchecked Sendable {
         JupyterPaths.dataDirectory(environment: environment).appendingPathComponent("swift-lstm-kernel/history.jsonl")
     }
 
-    /// Stores one input of the current session and appends it to the file.
+    /// Stores one input of the current session and appends it to the file (created 0600 in a 0700
+    /// folder: cells hold string literals other users must not read).
     public func record(line: Int, input: String, output: String?) {
-        let entry = HistoryEntry(session: session, line: line, input: input, output: output)
+        let stored = Self.capped(input, what: "input of line \(line)")
+        let storedOutput = output.map { Self.capped($0, what: "output of line \(line)") }
+        let entry = HistoryEntry(session: session, line: line, input: stored, output: storedOutput)
         lock.lock()
         entries.append(entry)
         lock.unlock()
         guard let fileURL else { return }
         var object: [String: JSONValue] = ["session": .number(Double(session)), "line": .number(Double(line)),
-                                           "input": .string(input)]
-        if let output { object["output"] = .string(output) }
+                                           "input": .string(stored)]
+        if let storedOutput { object["output"] = .string(storedOutput) }
         do {
             var bytes = try JSONValue.object(object).encoded()
             bytes.append(UInt8(ascii: "\n"))
-            try FileManager.default.createDirectory(at: fileURL.deletingLastPathComponent(),
-                                                    withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: fileURL.path) {
-                _ = FileManager.default.createFile(atPath: fileURL.path, contents: nil)
-            }
-            let handle = try FileHandle(forWritingTo: fileURL)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: bytes)
+            try PrivateFiles.append(bytes, to: fileURL)
         } catch {
             KernelLog.write("could not append to history file \(fileURL.path): \(error)")
         }
+    }
+
+    /// `text` cut to `largestStoredInput` UTF-8 bytes (at a character boundary), logging when it was cut.
+    static func capped(_ text: String, what: String) -> String {
+        let count = text.utf8.count
+        guard count > largestStoredInput else { return text }
+        let utf8 = text.utf8
+        var end = utf8.index(utf8.startIndex, offsetBy: largestStoredInput)
+        // Step back over UTF-8 continuation bytes (10xxxxxx) so no scalar is cut in half.
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        KernelLog.write("history: the \(what) is \(count) bytes; stored the first \(utf8.distance(from: utf8.startIndex, to: end))")
+        return String(decoding: utf8[..<end], as: UTF8.self)
     }
 
     private var snapshot: [HistoryEntry] {

@@ -22,8 +22,8 @@ extension KernelCore {
 
     func execute(_ request: Message) {
         let content = request.content
-        if aborting {
-            KernelLog.write("aborted execute_request \(request.header.msgID): an earlier cell failed (stop_on_error)")
+        if abortedExecuteIDs.remove(request.header.msgID) != nil {
+            KernelLog.write("aborted execute_request \(request.header.msgID): it was queued behind a failed cell (stop_on_error)")
             reply(to: request, on: .shell, ["status": "aborted"], metadata: ["status": "aborted"])
             return
         }
@@ -71,14 +71,25 @@ extension KernelCore {
             if !silent { publish("error", .object(fields), parent: request) }
             replyContent.merge(fields) { _, new in new }
             replyContent["status"] = "error"
-            if stopOnError { aborting = true }
+            if stopOnError { abortQueuedExecutes() }
         }
         if storeHistory { history.record(line: count, input: code, output: resultText) }
         reply(to: request, on: .shell, .object(replyContent))
     }
 
+    /// Above this many UTF-8 bytes, is_complete answers `unknown` without parsing: the question comes from
+    /// a console deciding whether Enter runs the input, and parsing a megabyte of `(` takes seconds of the
+    /// shell thread that every other request waits for.
+    static let largestCompletenessCheck = 64 * 1024
+
     func isComplete(_ request: Message) {
-        let status = interpreter.isComplete(request.content["code"]?.stringValue ?? "")
+        let code = request.content["code"]?.stringValue ?? ""
+        guard code.utf8.count <= Self.largestCompletenessCheck else {
+            KernelLog.write("is_complete: \(code.utf8.count) bytes is over \(Self.largestCompletenessCheck); answered unknown")
+            reply(to: request, on: .shell, ["status": "unknown"])
+            return
+        }
+        let status = interpreter.isComplete(code)
         let content: JSONValue
         switch status {
         case .complete: content = ["status": "complete"]
@@ -90,46 +101,73 @@ extension KernelCore {
     }
 
     func complete(_ request: Message) {
-        let code = request.content["code"]?.stringValue ?? ""
-        let cursor = request.content["cursor_pos"]?.intValue ?? code.unicodeScalars.count
-        let result = interpreter.complete(code, cursorPos: cursor)
-        reply(to: request, on: .shell, [
-            "status": "ok", "matches": .array(result.matches.map(JSONValue.string)),
-            "cursor_start": .number(Double(result.cursorStart)), "cursor_end": .number(Double(result.cursorEnd)),
-            "metadata": .object(result.metadata),
-        ])
+        answering(request) {
+            let code = try request.stringField("code") ?? ""
+            let cursor = try cursorPosition(of: request, in: code)
+            let result = interpreter.complete(code, cursorPos: cursor)
+            reply(to: request, on: .shell, [
+                "status": "ok", "matches": .array(result.matches.map(JSONValue.string)),
+                "cursor_start": .number(Double(result.cursorStart)), "cursor_end": .number(Double(result.cursorEnd)),
+                "metadata": .object(result.metadata),
+            ])
+        }
     }
 
     func inspect(_ request: Message) {
-        let code = request.content["code"]?.stringValue ?? ""
-        let cursor = request.content["cursor_pos"]?.intValue ?? code.unicodeScalars.count
-        let level = request.content["detail_level"]?.intValue ?? 0
-        let bundle = interpreter.inspect(code, cursorPos: cursor, detailLevel: level)
-        reply(to: request, on: .shell, [
-            "status": "ok", "found": .bool(bundle != nil), "data": .object(bundle?.data ?? [:]),
-            "metadata": .object(bundle?.metadata ?? [:]),
-        ])
+        answering(request) {
+            let code = try request.stringField("code") ?? ""
+            let cursor = try cursorPosition(of: request, in: code)
+            let level = try request.integerField("detail_level", in: 0...1) ?? 0
+            let bundle = interpreter.inspect(code, cursorPos: cursor, detailLevel: level)
+            reply(to: request, on: .shell, [
+                "status": "ok", "found": .bool(bundle != nil), "data": .object(bundle?.data ?? [:]),
+                "metadata": .object(bundle?.metadata ?? [:]),
+            ])
+        }
+    }
+
+    /// `cursor_pos` (Unicode scalars into `code`): absent means the end; past the end is clamped to it.
+    private func cursorPosition(of request: Message, in code: String) throws -> Int {
+        let length = code.unicodeScalars.count
+        return min(try request.integerField("cursor_pos", in: 0...Int.max) ?? length, length)
     }
 
     func history(_ request: Message) {
-        let content = request.content
-        let withOutput = content["output"]?.boolValue ?? false
-        let entries: [HistoryEntry]
-        switch content["hist_access_type"]?.stringValue ?? "tail" {
-        case "tail":
-            entries = history.tail(content["n"]?.intValue ?? 10)
-        case "range":
-            entries = history.range(session: content["session"]?.intValue ?? 0, start: content["start"]?.intValue ?? 1,
-                                    stop: content["stop"]?.intValue)
-        case "search":
-            entries = history.search(pattern: content["pattern"]?.stringValue ?? "*", n: content["n"]?.intValue,
-                                     unique: content["unique"]?.boolValue ?? false)
-        case let other:
-            replyError(to: request, on: .shell, ename: "ValueError",
-                       evalue: "hist_access_type must be tail, range or search, given \(other)")
-            return
+        answering(request) {
+            let content = request.content
+            let withOutput = content["output"]?.boolValue ?? false
+            let entries: [HistoryEntry]
+            switch try request.stringField("hist_access_type") ?? "tail" {
+            case "tail":
+                entries = history.tail(try request.countField("n") ?? 10)
+            case "range":
+                // Sessions and lines are small positive numbers; anything that does not fit an Int is refused.
+                entries = history.range(session: try request.integerField("session") ?? 0,
+                                        start: try request.integerField("start") ?? 1,
+                                        stop: try request.integerField("stop"))
+            case "search":
+                entries = history.search(pattern: try request.stringField("pattern") ?? "*", n: try request.countField("n"),
+                                         unique: content["unique"]?.boolValue ?? false)
+            case let other:
+                replyError(to: request, on: .shell, ename: "ValueError",
+                           evalue: "hist_access_type must be tail, range or search, given \(other)")
+                return
+            }
+            reply(to: request, on: .shell, ["status": "ok", "history": .array(entries.map { $0.json(output: withOutput) })])
         }
-        reply(to: request, on: .shell, ["status": "ok", "history": .array(entries.map { $0.json(output: withOutput) })])
+    }
+
+    /// Runs a handler body; a field it cannot use becomes an error reply naming the field (and a log line).
+    private func answering(_ request: Message, _ body: () throws -> Void) {
+        do {
+            try body()
+        } catch let invalid as InvalidRequestField {
+            KernelLog.write("\(request.msgType) \(request.header.msgID): \(invalid)")
+            replyError(to: request, on: .shell, ename: "ValueError", evalue: invalid.description)
+        } catch {
+            KernelLog.write("\(request.msgType) \(request.header.msgID) failed: \(error)")
+            replyError(to: request, on: .shell, ename: "\(type(of: error))", evalue: "\(error)")
+        }
     }
 
     func commInfo(_ request: Message) {

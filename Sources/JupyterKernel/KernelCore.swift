@@ -25,9 +25,10 @@ public final class KernelCore: @unchecked Sendable {
 
     // Shell-thread state.
     var executionCount = 0
-    /// True from an execute error with `stop_on_error` until the shell queue is empty: queued
-    /// execute_requests are answered `aborted`, as ipykernel does.
-    var aborting = false
+    /// Shell messages taken off the socket when a cell failed with `stop_on_error`, handled next.
+    var queuedShell: [IncomingMessage] = []
+    /// The ids of the execute_requests among them: these, and only these, are answered `aborted`.
+    var abortedExecuteIDs: Set<String> = []
 
     // Shared between threads, under `stateLock`.
     private let stateLock = NSLock()
@@ -100,10 +101,37 @@ public final class KernelCore: @unchecked Sendable {
         route.run(self, message, channel)
     }
 
-    /// Tells the core the shell socket has no message waiting: an abort after a failed execute ends here.
-    /// Called on the shell thread.
-    public func shellQueueDrained() {
-        aborting = false
+    /// Handles a received message: a decoded one as `handle(_:on:)` does; an unreadable one gets busy, an
+    /// error reply naming what could not be read (for a `*_request`), and idle.
+    public func handle(_ incoming: IncomingMessage, on channel: MessageChannel) {
+        switch incoming {
+        case .message(let message):
+            handle(message, on: channel)
+        case .unreadable(let unreadable):
+            let request = Message(identities: unreadable.identities, header: unreadable.header, parentHeader: .object([:]),
+                                  metadata: [:], content: .object([:]), buffers: [])
+            guard request.msgType.hasSuffix("_request") else { return }
+            publishStatus("busy", parent: request)
+            replyError(to: request, on: channel, ename: "InvalidMessage", evalue: unreadable.reason)
+            publishStatus("idle", parent: request)
+        }
+    }
+
+    /// The next shell message taken off the socket after a failed cell, or nil when none is left. Called
+    /// on the shell thread before it receives from the socket again.
+    public func nextQueuedShellMessage() -> IncomingMessage? {
+        queuedShell.isEmpty ? nil : queuedShell.removeFirst()
+    }
+
+    /// After a cell failed with `stop_on_error` and before its reply is sent: takes what is queued on the
+    /// shell socket and marks the execute_requests among it to be aborted. A request the client sends after
+    /// it has seen the reply cannot be in the queue yet, so it runs. Called on the shell thread.
+    func abortQueuedExecutes() {
+        let queued = transport.takeQueuedShellMessages()
+        for case .message(let message) in queued where message.msgType == "execute_request" {
+            abortedExecuteIDs.insert(message.header.msgID)
+        }
+        queuedShell.append(contentsOf: queued)
     }
 
     /// Stops the kernel without a shutdown_request (SIGTERM, or the launching process died): the

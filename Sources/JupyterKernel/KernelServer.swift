@@ -48,22 +48,17 @@ public final class KernelServer: @unchecked Sendable {
     }
 
     /// The receive loop of shell or control. Runs on that channel's thread until the context shuts down.
+    /// On shell, messages the core took off the socket after a failed cell (stop_on_error) are handled
+    /// first, in their arrival order.
     private func serve(_ socket: ZMQSocket, as channel: MessageChannel) {
-        // After each shell message, look once without waiting: an empty queue ends a stop_on_error abort.
-        var checkForQueued = false
         while true {
+            if channel == .shell, let queued = core.nextQueuedShellMessage() {
+                core.handle(queued, on: channel)
+                continue
+            }
             do {
-                guard let frames = try socket.receive(wait: !checkForQueued) else {
-                    core.shellQueueDrained()
-                    checkForQueued = false
-                    continue
-                }
-                checkForQueued = channel == .shell
-                do {
-                    core.handle(try transport.codec.decode(frames), on: channel)
-                } catch {
-                    KernelLog.write("dropped a message on \(channel.rawValue): \(error)")
-                }
+                guard let frames = try socket.receive(wait: true) else { continue }
+                if let message = transport.incoming(frames, on: channel) { core.handle(message, on: channel) }
             } catch let error as ZMQError where error.isTerminated {
                 break
             } catch {

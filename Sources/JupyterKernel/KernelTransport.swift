@@ -15,6 +15,17 @@ public protocol KernelTransport: AnyObject, Sendable {
     /// Waits up to `timeout` seconds for the next message on stdin (an `input_reply`); nil on timeout or
     /// when the transport is closed.
     func receiveStdin(timeout: Double) -> Message?
+    /// Takes every message already waiting on the shell socket, without waiting for more. Called on the
+    /// shell thread when a cell fails with `stop_on_error`, before its reply goes out: what is queued at
+    /// that moment is what the abort applies to.
+    func takeQueuedShellMessages() -> [IncomingMessage]
+}
+
+/// A received message as the core gets it: decoded, or signed with a readable header but an unreadable
+/// body (answered with an error reply).
+public enum IncomingMessage: Sendable {
+    case message(Message)
+    case unreadable(UnreadableMessage)
 }
 
 /// Diagnostics on the kernel's stderr, which jupyter_client forwards to the server's log.

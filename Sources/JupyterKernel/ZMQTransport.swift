@@ -11,6 +11,8 @@ final class ZMQTransport: KernelTransport, @unchecked Sendable {
     let control: ZMQSocket
     let stdin: ZMQSocket
     let iopub: ZMQSocket
+    /// Signatures already accepted on any channel: a repeat is a replay and is dropped.
+    let signatures = SignatureHistory()
     private let iopubLock = NSLock()
     private let stdinLock = NSLock()
     private var closed = false
@@ -31,6 +33,43 @@ final class ZMQTransport: KernelTransport, @unchecked Sendable {
             try socket.setOption(ZMQ_SNDHWM, 100_000)
             try socket.setOption(ZMQ_RCVHWM, 100_000)
             try socket.bind(connection.endpoint(of: channel))
+        }
+    }
+
+    /// Verifies and parses received frames, rejecting a signature seen before (`WireError.replayed`).
+    /// Throws `UnreadableMessage` when only the body is unreadable.
+    func decode(_ frames: [Data]) throws -> Message {
+        let message = try codec.decode(frames)
+        if let signature = WireCodec.signature(of: frames), !signatures.recordFirstUse(of: signature) {
+            throw WireError.replayed(msgID: message.header.msgID)
+        }
+        return message
+    }
+
+    /// Decodes one received message for the core; logs and drops what cannot be answered. `channel`
+    /// names the socket in the log.
+    func incoming(_ frames: [Data], on channel: MessageChannel) -> IncomingMessage? {
+        do {
+            return .message(try decode(frames))
+        } catch let unreadable as UnreadableMessage {
+            KernelLog.write("unreadable message on \(channel.rawValue): \(unreadable)")
+            return .unreadable(unreadable)
+        } catch {
+            KernelLog.write("dropped a message on \(channel.rawValue): \(error)")
+            return nil
+        }
+    }
+
+    func takeQueuedShellMessages() -> [IncomingMessage] {
+        var queued: [IncomingMessage] = []
+        while true {
+            do {
+                guard let frames = try shell.receive(wait: false) else { return queued }
+                if let message = incoming(frames, on: .shell) { queued.append(message) }
+            } catch {
+                KernelLog.write("shell socket failed while taking queued messages: \(error)")
+                return queued
+            }
         }
     }
 
@@ -75,7 +114,7 @@ final class ZMQTransport: KernelTransport, @unchecked Sendable {
             guard try stdin.poll(timeoutMs: Int(timeout * 1000)), let frames = try stdin.receive(wait: false) else {
                 return nil
             }
-            return try codec.decode(frames)
+            return try decode(frames)
         } catch {
             KernelLog.write("dropped a message on stdin: \(error)")
             return nil

@@ -12,6 +12,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidJSON(frame: String)
     /// The header lacks `msg_id`/`msg_type` or has a non-string standard field.
     case invalidHeader(String)
+    /// A correctly signed message whose signature was already accepted once: a replay.
+    case replayed(msgID: String)
 
     public var description: String {
         switch self {
@@ -20,8 +22,29 @@ public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
         case .badSignature: return "the HMAC signature does not match"
         case .invalidJSON(let frame): return "the \(frame) frame is not a JSON object"
         case .invalidHeader(let reason): return "invalid header: \(reason)"
+        case .replayed(let id): return "message \(id) repeats the signature of one already received (a replay)"
         }
     }
+}
+
+/// A signed message with a valid header whose other frames could not be read: the kernel answers it with
+/// an error reply (for a `*_request`) instead of dropping it silently.
+public struct UnreadableMessage: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The routing identities, to address the reply.
+    public let identities: [Data]
+    /// The request's header, the reply's parent.
+    public let header: Header
+    /// What could not be read, naming the frame.
+    public let reason: String
+
+    /// A message whose `header` was read but whose other frames were not, for the reason given.
+    public init(identities: [Data], header: Header, reason: String) {
+        self.identities = identities
+        self.header = header
+        self.reason = reason
+    }
+
+    public var description: String { "\(header.msgType) \(header.msgID): \(reason)" }
 }
 
 /// Turns messages into ZeroMQ frames and back:
@@ -52,6 +75,12 @@ public struct WireCodec: Sendable {
         return frames
     }
 
+    /// The signature frame of received frames (the one after `<IDS|MSG>`), or nil when there is none.
+    public static func signature(of frames: [Data]) -> Data? {
+        guard let split = frames.firstIndex(of: delimiter), split + 1 < frames.endIndex else { return nil }
+        return frames[split + 1]
+    }
+
     /// Parses and verifies received frames. The signature is checked before any JSON is parsed.
     public func decode(_ frames: [Data]) throws -> Message {
         guard let split = frames.firstIndex(of: Self.delimiter) else { throw WireError.missingDelimiter }
@@ -68,9 +97,18 @@ public struct WireCodec: Sendable {
             return value
         }
         let header = try Header(json: object(start + 1, "header"))
-        let parent = try object(start + 2, "parent_header")
-        let metadata = try object(start + 3, "metadata").objectValue ?? [:]
-        let content = try object(start + 4, "content")
+        // With a readable header the sender can be answered, so later frames fail with what a reply needs.
+        func body(_ index: Int, _ name: String) throws -> JSONValue {
+            do {
+                return try object(index, name)
+            } catch {
+                throw UnreadableMessage(identities: Array(frames[..<split]), header: header,
+                                        reason: "the \(name) frame is not a JSON object")
+            }
+        }
+        let parent = try body(start + 2, "parent_header")
+        let metadata = try body(start + 3, "metadata").objectValue ?? [:]
+        let content = try body(start + 4, "content")
         return Message(identities: Array(frames[..<split]), header: header, parentHeader: parent, metadata: metadata,
                        content: content, buffers: Array(frames[(start + 5)...]))
     }

@@ -30,6 +30,17 @@ final class FakeTransport: KernelTransport, @unchecked Sendable {
         return stdinQueue.isEmpty ? nil : stdinQueue.removeFirst()
     }
 
+    /// Messages "waiting on the shell socket": what the core takes when a cell fails with stop_on_error.
+    var shellQueue: [Message] = []
+
+    func takeQueuedShellMessages() -> [IncomingMessage] {
+        lock.lock()
+        defer { lock.unlock() }
+        let queued = shellQueue.map(IncomingMessage.message)
+        shellQueue.removeAll()
+        return queued
+    }
+
     /// `channel:msg_type` (and the execution state for status) for every message, in order.
     var trace: [String] {
         sent.map { entry in

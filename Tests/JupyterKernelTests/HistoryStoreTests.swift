@@ -40,6 +40,59 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertEqual(store.tail(10).map(\.input), ["ok"])
     }
 
+    func testLinesWithNumbersNoIntHoldsOrWrongKindsAreSkipped() throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lines = [
+            #"{"session": 2, "line": 1, "input": "kept"}"#,
+            #"{"session": 1e300, "line": 1, "input": "x"}"#,
+            #"{"session": 3, "line": -1e19, "input": "x"}"#,
+            #"{"session": 3, "line": 1.5, "input": "x"}"#,
+            #"{"session": 3, "line": 1, "input": 7}"#,
+            #"{"session": 3, "line": 1, "input": "x", "output": [1]}"#,
+            #"{"session": -3, "line": 1, "input": "x"}"#,
+            #"[1, 2, 3]"#,
+        ]
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        let store = HistoryStore(fileURL: file)
+        XCTAssertEqual(store.tail(10).map(\.input), ["kept"])
+        XCTAssertEqual(store.session, 3)
+    }
+
+    func testOnlyTheEndOfALargeFileIsRead() throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let filler = String(repeating: "x", count: 1000)
+        var text = ""
+        for line in 1...6000 { text += #"{"session": 1, "line": \#(line), "input": "\#(filler)"}"# + "\n" }
+        text += #"{"session": 7, "line": 1, "input": "newest"}"# + "\n"
+        try Data(text.utf8).write(to: file)
+        let store = HistoryStore(fileURL: file)
+        XCTAssertEqual(store.session, 8)
+        XCTAssertEqual(store.tail(1).map(\.input), ["newest"])
+        let offered = store.tail(100_000)
+        XCTAssertLessThan(offered.count, 6000, "the start-up read is bounded")
+        XCTAssertGreaterThan(offered.count, 3000)
+        XCTAssertEqual(offered.first?.input, filler, "the line cut by the read window is dropped, not mangled")
+    }
+
+    func testHugeInputsAreStoredCutAtACharacterBoundary() throws {
+        let store = HistoryStore(fileURL: file)
+        let input = String(repeating: "é", count: HistoryStore.largestStoredInput)   // 2 bytes each
+        store.record(line: 1, input: input, output: nil)
+        let stored = try XCTUnwrap(HistoryStore(fileURL: file).tail(1).first?.input)
+        XCTAssertLessThanOrEqual(stored.utf8.count, HistoryStore.largestStoredInput)
+        XCTAssertEqual(stored, String(repeating: "é", count: HistoryStore.largestStoredInput / 2))
+    }
+
+    func testTheFileIsPrivate() throws {
+        let store = HistoryStore(fileURL: file)
+        store.record(line: 1, input: "let token = 1", output: nil)
+        let fileMode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int)
+        let folderMode = try XCTUnwrap(
+            FileManager.default.attributesOfItem(atPath: file.deletingLastPathComponent().path)[.posixPermissions] as? Int)
+        XCTAssertEqual(fileMode & 0o777, 0o600)
+        XCTAssertEqual(folderMode & 0o777, 0o700)
+    }
+
     func testSearchGlobNewestLimitAndUnique() {
         let store = HistoryStore(fileURL: nil)
         for (line, input) in ["model.fit(x)", "print(1)", "model.fit(y)", "model.fit(x)"].enumerated() {

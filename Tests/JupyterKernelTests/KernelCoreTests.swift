@@ -71,24 +71,90 @@ final class KernelCoreTests: XCTestCase {
         XCTAssertEqual(reply["traceback"], ["<cell 1>:1:1: error"])
     }
 
-    func testStopOnErrorAbortsQueuedExecutesUntilTheQueueDrains() {
+    /// Feeds the core as the server's shell loop does: queued messages the core took first.
+    private func serveShell(_ message: Message) {
+        core.handle(message, on: .shell)
+        while let queued = core.nextQueuedShellMessage() { core.handle(queued, on: .shell) }
+    }
+
+    func testStopOnErrorAbortsTheExecutesQueuedWhenTheErrorReplyWentOut() {
         interpreter.onExecute = { request, _ in
             request.code == "fail" ? .error(ExecutionError(ename: "E", evalue: "boom", traceback: [])) : .ok(result: nil)
         }
-        core.handle(Requests.execute("fail"), on: .shell)
-        core.handle(Requests.execute("queued 1"), on: .shell)
-        core.handle(Requests.make("kernel_info_request"), on: .shell)
-        core.handle(Requests.execute("queued 2"), on: .shell)
+        // Three requests were already waiting behind the failing cell when it failed.
+        transport.shellQueue = [Requests.execute("queued 1"), Requests.make("kernel_info_request"), Requests.execute("queued 2")]
+        serveShell(Requests.execute("fail"))
         XCTAssertEqual(interpreter.executed.map(\.code), ["fail"], "queued executes must not run")
         let statuses = transport.messages(ofType: "execute_reply").map { $0.content["status"]?.stringValue }
         XCTAssertEqual(statuses, ["error", "aborted", "aborted"])
         XCTAssertEqual(transport.messages(ofType: "kernel_info_reply").count, 1, "other requests are still served")
         XCTAssertEqual(transport.messages(ofType: "status").count, 8, "aborted requests still get busy/idle")
+        let order = transport.trace.filter { $0.hasPrefix("shell:") }
+        XCTAssertEqual(order, ["shell:execute_reply", "shell:execute_reply", "shell:kernel_info_reply", "shell:execute_reply"],
+                       "queued requests are answered in their arrival order, after the failing cell's reply")
 
-        core.shellQueueDrained()
-        core.handle(Requests.execute("after"), on: .shell)
+        // A request sent after the client saw the error reply was not in the queue: it runs.
+        serveShell(Requests.execute("after"))
         XCTAssertEqual(interpreter.executed.map(\.code), ["fail", "after"])
         XCTAssertEqual(transport.messages(ofType: "execute_reply").last?.content["status"], "ok")
+    }
+
+    func testAnExecuteSentRightAfterTheErrorReplyIsNeverAborted() {
+        interpreter.onExecute = { request, _ in
+            request.code == "fail" ? .error(ExecutionError(ename: "E", evalue: "boom", traceback: [])) : .ok(result: nil)
+        }
+        for round in 0..<20 {
+            serveShell(Requests.execute("fail"))
+            serveShell(Requests.execute("next \(round)"))
+        }
+        let statuses = transport.messages(ofType: "execute_reply").map { $0.content["status"]?.stringValue ?? "" }
+        XCTAssertFalse(statuses.contains("aborted"), "nothing was queued, so nothing is aborted: \(statuses)")
+        XCTAssertEqual(interpreter.executed.count, 40)
+    }
+
+    func testNumbersNoIntHoldsGetAnErrorReplyNamingTheField() {
+        let cases: [(String, JSONValue, String)] = [
+            ("inspect_request", ["code": "print", "cursor_pos": 1e300], "cursor_pos"),
+            ("complete_request", ["code": "pri", "cursor_pos": -1e300], "cursor_pos"),
+            ("complete_request", ["code": "pri", "cursor_pos": 1.5], "cursor_pos"),
+            ("complete_request", ["code": "pri", "cursor_pos": "2"], "cursor_pos"),
+            ("inspect_request", ["code": "print", "cursor_pos": 2, "detail_level": 1e19], "detail_level"),
+            ("history_request", ["hist_access_type": "range", "session": 1e300, "start": 1], "session"),
+            ("history_request", ["hist_access_type": "tail", "n": .number(.nan)], "n"),
+            ("complete_request", ["code": 7], "code"),
+        ]
+        for (type, content, field) in cases {
+            transport.clear()
+            core.handle(Requests.make(type, content), on: .shell)
+            let reply = transport.messages(ofType: KernelCore.replyType(of: type)).last?.content
+            XCTAssertEqual(reply?["status"], "error", "\(type) \(content)")
+            XCTAssertTrue(reply?["evalue"]?.stringValue?.hasPrefix(field + " must be") ?? false, "\(reply?["evalue"] ?? .null)")
+            XCTAssertEqual(transport.trace.last, "iopub:status:idle")
+        }
+    }
+
+    func testHugeButWholeCountsAndCursorsPastTheEndAreAnswered() {
+        core.handle(Requests.make("history_request", ["hist_access_type": "tail", "n": 1e19]), on: .shell)
+        XCTAssertEqual(transport.messages(ofType: "history_reply").last?.content["status"], "ok")
+        core.handle(Requests.make("complete_request", ["code": "pri", "cursor_pos": 1_000_000]), on: .shell)
+        XCTAssertEqual(transport.messages(ofType: "complete_reply").last?.content["status"], "ok")
+        XCTAssertEqual(transport.messages(ofType: "complete_reply").last?.content["cursor_end"], 3, "clamped to the code's end")
+    }
+
+    func testAnUnreadableBodyIsAnsweredWithAnErrorReply() {
+        let header = Header(session: "s", username: "u", msgType: "execute_request")
+        core.handle(.unreadable(UnreadableMessage(identities: [Data("id".utf8)], header: header,
+                                                  reason: "the content frame is not a JSON object")), on: .shell)
+        let reply = transport.messages(ofType: "execute_reply").last
+        XCTAssertEqual(reply?.content["status"], "error")
+        XCTAssertEqual(reply?.content["evalue"], "the content frame is not a JSON object")
+        XCTAssertEqual(reply?.identities, [Data("id".utf8)])
+        XCTAssertEqual(transport.trace, ["iopub:status:busy", "shell:execute_reply", "iopub:status:idle"])
+    }
+
+    func testAHugeIsCompleteIsAnsweredUnknownWithoutParsing() {
+        core.handle(Requests.make("is_complete_request", ["code": .string(String(repeating: "(", count: 1 << 20))]), on: .shell)
+        XCTAssertEqual(transport.messages(ofType: "is_complete_reply").last?.content["status"], "unknown")
     }
 
     func testWithoutStopOnErrorTheNextExecuteRuns() {

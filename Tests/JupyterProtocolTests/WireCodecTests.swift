@@ -67,7 +67,9 @@ final class WireCodecTests: XCTestCase {
             XCTAssertEqual($0 as? WireError, .invalidJSON(frame: "header"))
         }
         XCTAssertThrowsError(try codec.decode(signed([#"{"msg_id":"1","msg_type":"x"}"#, "{}", "{}", "[]"]))) {
-            XCTAssertEqual($0 as? WireError, .invalidJSON(frame: "content"))
+            // The header was readable, so the error keeps it for an error reply.
+            XCTAssertEqual(($0 as? UnreadableMessage)?.reason, "the content frame is not a JSON object")
+            XCTAssertEqual(($0 as? UnreadableMessage)?.header.msgID, "1")
         }
         XCTAssertThrowsError(try codec.decode(signed([#"{"msg_type":"x"}"#, "{}", "{}", "{}"]))) {
             XCTAssertEqual($0 as? WireError, .invalidHeader("missing \"msg_id\""))
