@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-20}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(wire json)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(wire json history)
 OUT=build/fuzz
 mkdir -p "$OUT/artifacts"
 SWIFTC=${SWIFTC:-swiftc}
@@ -39,7 +39,7 @@ build_target() {
     echo "fuzz: building fuzz-$name"
     "$SWIFTC" -parse-as-library -O -sanitize=fuzzer -I "$OUT" -module-name "Fuzz_$name" \
       fuzz/Support/Exercise.swift "fuzz/Targets/$main" "$OUT/JupyterProtocol.o" "$OUT/Crypto.o" "${extra_objs[@]}" \
-      $( [ ${#extra_objs[@]} -gt 0 ] && echo "$ZMQ_LIBS" ) -o "$exe"
+      $( [ ${#extra_objs[@]} -gt 0 ] && echo "$ZMQ_LIBS -Xcc -fmodule-map-file=$PWD/Sources/CZeroMQ/module.modulemap" ) -o "$exe"
   fi
 }
 for t in "${TARGETS[@]}"; do
