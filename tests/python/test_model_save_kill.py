@@ -101,6 +101,7 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_model(kernel_mana
     marker = tmp_path / "looping"
     rng = random.Random(int(os.environ.get("SAVE_KILL_SEED", "10")))
     seen = set()
+    mid_write = 0   # kills that left a killed save's temporary folder (i.e. landed while files were written)
     for round_ in range(KILLS):
         if marker.exists():
             marker.unlink()
@@ -131,6 +132,7 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_model(kernel_mana
         assert matches, (f"round {round_}: model.json is {'a' if pair[0] == refs['a'][0] else 'b' if pair[0] == refs['b'][0] else '?'}, "
                          f"model.safetensors is {'a' if pair[1] == refs['a'][1] else 'b' if pair[1] == refs['b'][1] else '?'}")
         tag = matches[0]
+        mid_write += any(p.name.startswith(".model.lstmkit-tmp-") for p in tmp_path.iterdir())
         seen.add(tag)
         weights = load_file(target / "model.safetensors")
         assert weights.keys() == refs[tag][2].keys()
@@ -141,6 +143,8 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_model(kernel_mana
         assert checked.stream() == f"model_{tag} equal\n"
 
     assert seen == {"a", "b"}, f"every kill found the same model ({seen}): the kills did not land during saves"
+    assert mid_write > 0, "no kill landed while a save was writing its files"
+    print(f"{KILLS} kills: {mid_write} while a save was writing, models found: {sorted(seen)}")
     # Leftovers of the killed saves are removed by the next save.
     again = cell(kc, setup + "try a.save(to: target)\nprint(\"ok\")")
     assert again.stream() == "ok\n"
