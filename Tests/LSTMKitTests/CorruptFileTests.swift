@@ -175,6 +175,53 @@ final class CorruptFileTests: XCTestCase {
         })
     }
 
+    /// Every number in the model.json of a model using every layer kind, replaced in turn by each hostile
+    /// value, loads or throws; none traps (the test process would die).
+    func testEveryNumberInModelJSONReplacedByAHostileValueLoadsOrThrows() throws {
+        let x = Input(shape: [5, 3], name: "x")
+        let masked = try Masking(maskValue: 0, name: "mask")(x)
+        let seq = try LSTM(units: 4, returnSequences: true, name: "lstm")(masked)
+        let bi = try Bidirectional(GRU(units: 2, returnSequences: true), name: "bi")(seq)
+        let td = try TimeDistributed(Dense(units: 2), name: "td")(try Dropout(0.1, name: "drop")(bi))
+        let rnn = try SimpleRNN(units: 3, name: "rnn")(td)
+        let rep = try RepeatVector(2, name: "rep")(rnn)
+        let flat = try Flatten(name: "flat")(try Reshape([3, 2], name: "reshape")(rep))
+        let model = try Model(inputs: [x], outputs: [try Dense(units: 1, name: "out")(flat)])
+        model.compile(optimizer: Adam(), loss: .meanSquaredError)
+        let url = directory.appendingPathComponent("every-layer")
+        try model.save(to: url)
+        let jsonURL = url.appendingPathComponent("model.json")
+        let original = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: jsonURL)))
+        XCTAssertNoThrow(try Model.load(from: url))
+
+        /// Paths (keys and indices) of every number or boolean in the JSON tree.
+        func numberPaths(_ v: Any, _ path: [Any]) -> [[Any]] {
+            if let d = v as? [String: Any] { return d.flatMap { numberPaths($0.value, path + [$0.key]) } }
+            if let a = v as? [Any] { return a.enumerated().flatMap { numberPaths($0.element, path + [$0.offset]) } }
+            return v is String || v is NSNull ? [] : [path]   // numbers and booleans
+        }
+        func replacing(_ v: Any, _ path: ArraySlice<Any>, with new: Any) -> Any {
+            guard let head = path.first else { return new }
+            if var d = v as? [String: Any], let k = head as? String { d[k] = replacing(d[k]!, path.dropFirst(), with: new); return d }
+            if var a = v as? [Any], let i = head as? Int { a[i] = replacing(a[i], path.dropFirst(), with: new); return a }
+            return v
+        }
+        let paths = numberPaths(original, [])
+        XCTAssertGreaterThan(paths.count, 20)
+        let hostile: [Any] = [-1, 0, 1 << 40, Int.max, Int.min, 1e300, -1e300, 2.5]
+        var thrown = 0
+        for path in paths {
+            for value in hostile {
+                let edited = replacing(original, path[...], with: value)
+                try JSONSerialization.data(withJSONObject: edited).write(to: jsonURL)
+                do { _ = try Model.load(from: url) } catch is LSTMKitError { thrown += 1 } catch {
+                    XCTFail("\(path) = \(value): not an LSTMKitError: \(error)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(thrown, paths.count, "most hostile numbers are rejected")
+    }
+
     func testTensorFactoriesThrowForNegativeOrImpossibleShapes() {
         XCTAssertEqual(message { try Tensor.zeros([2, -1]) }, "Tensor.zeros expects non-negative extents, got shape (2, -1) with extent -1")
         XCTAssertEqual(message { try Tensor.ones([-3]) }, "Tensor.ones expects non-negative extents, got shape (-3,) with extent -3")

@@ -45,6 +45,12 @@ public final class Bidirectional: Layer {
         guard let inner = try LayerRegistry.makeLayer(config.layer("layer")) as? Recurrent else {
             throw LSTMKitError.invalidArgument("Bidirectional needs a recurrent layer (LSTM, GRU, SimpleRNN)")
         }
+        // `init` copies the layer from its config and cannot throw: check here that a copy can be made.
+        var copy = inner.config
+        copy.values["input_shape"] = nil
+        guard (try? LayerRegistry.makeLayer(copy)) is Recurrent else {
+            throw LSTMKitError.invalidArgument("Bidirectional cannot copy its \(inner.className) '\(inner.name)' from the layer's config")
+        }
         var m: MergeMode? = .concat
         switch config.values["merge_mode"] {
         case nil: break
