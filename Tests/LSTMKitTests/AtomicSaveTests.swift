@@ -80,3 +80,31 @@ final class AtomicSaveTests: XCTestCase {
         XCTAssertEqual(try entries(directory), ["model"], "the moved-aside folder goes once the path holds a model again")
     }
 }
+
+extension AtomicSaveTests {
+    /// A load while another thread saves two different models over the same path gets one of them whole,
+    /// never the architecture of one with the weights of the other.
+    func testLoadsDuringConcurrentSavesGetOneWholeModel() throws {
+        let url = directory.appendingPathComponent("busy")
+        let a = try model("a"), b = try model("b", units: 5)
+        try a.save(to: url)
+        let done = DispatchSemaphore(value: 0)
+        let rounds = 300
+        final class Failure: @unchecked Sendable { var error: Error? }
+        let saveFailure = Failure()
+        DispatchQueue.global().async {
+            defer { done.signal() }
+            do { for i in 0..<rounds { try (i % 2 == 0 ? b : a).save(to: url) } } catch { saveFailure.error = error }
+        }
+        var loads = 0, seen = Set<String>()
+        while done.wait(timeout: .now()) == .timedOut {
+            let loaded = try Model.load(from: url)
+            XCTAssertEqual(loaded.getWeights(), (loaded.name == "a" ? a : b).getWeights(), "load \(loads)")
+            seen.insert(loaded.name)
+            loads += 1
+        }
+        XCTAssertNil(saveFailure.error)
+        XCTAssertGreaterThan(loads, 10)
+        XCTAssertEqual(seen, ["a", "b"])
+    }
+}

@@ -97,6 +97,41 @@ enum AtomicFolder {
         return url
     }
 
+    /// Reads the files `names` of the folder at `url` from one and the same folder even while a writer swaps
+    /// it: all are opened relative to one directory descriptor (a swap renames folders, it does not change
+    /// what an open descriptor refers to). If the folder is removed between the opens (the writer deleting
+    /// the old one), the read starts over on the new folder. Throws `LSTMKitError.io` naming the file.
+    static func read(_ names: [String], in url: URL) throws -> [Data] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let dir = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard dir >= 0 else { throw posixError("read the folder", url.path) }
+            defer { close(dir) }
+            var out: [Data] = []
+            for name in names {
+                let fd = openat(dir, name, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { break }
+                let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                do { out.append(try handle.readToEnd() ?? Data()) } catch {
+                    throw LSTMKitError.io("could not read \(url.appendingPathComponent(name).path): \(error.localizedDescription)")
+                }
+            }
+            if out.count == names.count { return out }
+            let missing = url.appendingPathComponent(names[out.count]).path
+            guard errno == ENOENT, attempt < 5 else { throw posixError("read", missing) }
+            // Retry only when the path now names another folder (a concurrent save swapped ours out and is
+            // removing it); a file missing from the current folder is an error.
+            let lost = errno
+            var opened = stat(), current = stat()
+            guard fstat(dir, &opened) == 0, stat(url.path, &current) == 0,
+                  opened.st_dev != current.st_dev || opened.st_ino != current.st_ino else {
+                errno = lost
+                throw posixError("read", missing)
+            }
+        }
+    }
+
     /// `.<name><tag><pid>-<random>`: the pid lets a later writer tell a dead writer's leftovers from a live one's.
     private static func siblingName(_ name: String, _ tag: String) -> String {
         ".\(name)\(tag)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

@@ -95,9 +95,14 @@ extension Model {
         // A save stopped between its two renames (only where the folder swap is unavailable) left the
         // previous model beside the path; temporary siblings of a killed save are ignored.
         let url = AtomicFolder.resolve(given)
+        // Both files from the same folder, even if another process swaps in a new save meanwhile.
+        let files: [Data]
+        do { files = try AtomicFolder.read(["model.json", "model.safetensors"], in: url) } catch let e as LSTMKitError {
+            throw LSTMKitError.io("\(e.message): expected an LSTMKit model directory written by model.save(to:)")
+        }
         let saved: SavedModel
         do {
-            saved = try JSONDecoder().decode(SavedModel.self, from: Data(contentsOf: url.appendingPathComponent("model.json")))
+            saved = try JSONDecoder().decode(SavedModel.self, from: files[0])
         } catch let e as LSTMKitError {
             throw e
         } catch {
@@ -115,7 +120,7 @@ extension Model {
         } else {
             model = try rebuildGraph(saved, layers: layers)
         }
-        let (tensors, metadata) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+        let (tensors, metadata) = try SafeTensors.decode(files[1])
         let params = model.parameters
         guard params.count == saved.weights.count else {
             throw LSTMKitError.io("\(url.path): the architecture has \(params.count) weight arrays, the file lists \(saved.weights.count)")
