@@ -16,7 +16,7 @@ KERNEL       = $(BIN_DIR)/swift-lstm-kernel
 APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages build install-kernel notebooks notebooks-sync test test-swift test-python test-browser lab lab-copies bench clean
+.PHONY: setup system-packages build install-kernel notebooks notebooks-sync test test-swift test-python test-browser fuzz fuzz-smoke lab lab-copies bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -45,13 +45,23 @@ notebooks: install-kernel
 notebooks-sync: setup
 	$(PY) tools/notebooks/sync_notebooks.py
 
-test: build test-swift test-python
+test: build test-swift test-python fuzz-smoke
 
 test-swift: build
 	swift test
 
 test-python: build
 	SWIFT_LSTM_KERNEL=$(KERNEL) $(PY) -m pytest -v tests/python
+
+# libFuzzer over the wire decoder, the JSON reader and the history-line parser (docs/FUZZING.md): built from
+# the module sources with swiftc -sanitize=fuzzer into build/fuzz. A crash fails the target and prints the
+# reproducer's path. fuzz-smoke runs each target 20 s; `make fuzz FUZZ_SECONDS=3600` for longer runs.
+FUZZ_SECONDS ?= 300
+fuzz-smoke: setup
+	fuzz/run.sh 20
+
+fuzz: setup
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 # JupyterLab in headless Chromium (selenium): runs notebooks/02-timedistributed.ipynb, screenshot in build/browser/.
 # A CJK font, so the Chinese half of each explanation renders in the screenshot.

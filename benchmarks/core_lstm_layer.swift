@@ -13,8 +13,8 @@ let (b, t, d, u) = (64, 50, 32, 256)
 LSTMKit.setRandomSeed(0)
 let x = Input(shape: [t, d])
 let model = try Model(inputs: x, outputs: LSTM(units: u, returnSequences: true)(x))
-let data = Tensor.randomUniform([b, t, d], low: -1, high: 1)
-let dy = Tensor.randomUniform([b, t, u], low: -1, high: 1)
+let data = try Tensor.randomUniform([b, t, d], low: -1, high: 1)
+let dy = try Tensor.randomUniform([b, t, u], low: -1, high: 1)
 
 // Matrix-product FLOPs: forward x·W and h·U; backward twice that (input and weight gradients).
 let forwardFlops = 2.0 * Double(b * t) * Double(d + u) * Double(4 * u)
@@ -46,8 +46,8 @@ let auto = try Sequential([
     LSTM(units: 128, activation: .relu, returnSequences: true),
     TimeDistributed(Dense(units: 2)),
 ])
-let seqX = Tensor.randomUniform([5, 3, 2])
-let seqDy = Tensor.randomUniform([5, 3, 2], low: -0.1, high: 0.1)
+let seqX = try Tensor.randomUniform([5, 3, 2])
+let seqDy = try Tensor.randomUniform([5, 3, 2], low: -0.1, high: 0.1)
 for _ in 0..<20 { auto.zeroGradients(); try auto.forward([seqX], training: true).pullback([seqDy]) }
 let steps = 300
 let total = try seconds {

@@ -35,8 +35,8 @@ func autoencoder(epochs: Int) throws {
 /// Two stacked LSTM(256) on (T 50, 32 features), Dense(1), mse, Adam, batch 64.
 func stacked(samples: Int, epochs: Int) throws {
     LSTMKit.setRandomSeed(2)
-    let x = Tensor.randomUniform([samples, 50, 32], low: -1, high: 1)
-    let y = Tensor.randomUniform([samples, 1], low: -1, high: 1)
+    let x = try Tensor.randomUniform([samples, 50, 32], low: -1, high: 1)
+    let y = try Tensor.randomUniform([samples, 1], low: -1, high: 1)
     let model = try Sequential([
         Input(shape: [50, 32]), LSTM(units: 256, returnSequences: true), LSTM(units: 256), Dense(units: 1),
     ])

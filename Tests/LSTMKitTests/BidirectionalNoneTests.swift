@@ -90,7 +90,7 @@ final class BidirectionalNoneTests: XCTestCase {
         let loaded = try Model.load(from: url)
         XCTAssertEqual(loaded.outputShapes, model.outputShapes)
         XCTAssertNil((try loaded.layer(named: "bi") as? Bidirectional)?.mergeMode)
-        let x = Tensor.randomUniform([2, 5, 2])
+        let x = try Tensor.randomUniform([2, 5, 2])
         XCTAssertEqual(try loaded.predictAll([x], verbose: 0), try model.predictAll([x], verbose: 0))
     }
 
@@ -102,7 +102,7 @@ final class BidirectionalNoneTests: XCTestCase {
             let input = Input(shape: [4, 2])
             let h: SymbolicTensor = masked ? try Masking(maskValue: 0)(input) : input.symbolicTensor
             let model = try Model(inputs: input, outputs: try Bidirectional(layer, mergeMode: nil).callAll(h))
-            var x = Tensor.randomUniform([2, 4, 2], low: 0.1, high: 1)
+            var x = try Tensor.randomUniform([2, 4, 2], low: 0.1, high: 1)
             if masked { x.scalars[0] = 0; x.scalars[1] = 0 }
             try checker.check(model, [x], checkInputs: !masked)
         }
@@ -116,7 +116,7 @@ final class BidirectionalNoneTests: XCTestCase {
         let outs = try Bidirectional(LSTM(units: 2, returnSequences: true, returnState: true), mergeMode: nil).callAll([x] + states)
         XCTAssertEqual(outs.map(\.shape), [[nil, 3, 2], [nil, 3, 2], [nil, 2], [nil, 2], [nil, 2], [nil, 2]])
         let m = try Model(inputs: [x] + states, outputs: outs)
-        try GradientChecker().check(m, [Tensor.randomUniform([2, 3, 2], low: -1, high: 1)] + (0..<4).map { _ in Tensor.randomUniform([2, 2], low: -1, high: 1) })
+        try GradientChecker().check(m, [try Tensor.randomUniform([2, 3, 2], low: -1, high: 1)] + (0..<4).map { _ in try Tensor.randomUniform([2, 2], low: -1, high: 1) })
     }
 
     func testSequentialRejectsTheTwoOutputs() throws {

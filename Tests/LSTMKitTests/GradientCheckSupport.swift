@@ -26,7 +26,7 @@ struct GradientChecker {
         }
         let base = try run(inputs)
         LSTMKit.setRandomSeed(991)
-        let coeffs = base.outputs.map { Tensor.randomUniform($0.shape, low: -1, high: 1) }
+        let coeffs = try base.outputs.map { try Tensor.randomUniform($0.shape, low: -1, high: 1) }
         func loss(_ xs: [Tensor]) throws -> Double {
             let outs = try run(xs).outputs
             var s = 0.0

@@ -15,31 +15,31 @@ final class GradientLayerTests: XCTestCase {
     func testDenseEveryActivation() throws {
         for act in Activation.allCases {
             let m = try model(Dense(units: 4, activation: act), inputShape: [3])
-            try checker.check(m, [Tensor.randomUniform([5, 3], low: -1, high: 1)])
+            try checker.check(m, [try Tensor.randomUniform([5, 3], low: -1, high: 1)])
         }
     }
 
     func testDenseOnSequencesAndWithoutBias() throws {
         try checker.check(try model(Dense(units: 3, activation: .tanh), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
         try checker.check(try model(Dense(units: 3, useBias: false), inputShape: [2]),
-                          [Tensor.randomUniform([3, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([3, 2], low: -1, high: 1)])
     }
 
     func testLSTMLastOutput() throws {
-        try checker.check(try model(LSTM(units: 3), inputShape: [4, 2]), [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+        try checker.check(try model(LSTM(units: 3), inputShape: [4, 2]), [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
     }
 
     func testLSTMSequencesAndStates() throws {
         try checker.check(try model(LSTM(units: 3, returnSequences: true, returnState: true), inputShape: [5, 2]),
-                          [Tensor.randomUniform([2, 5, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 5, 2], low: -1, high: 1)])
     }
 
     /// A batch large enough (B·4u ≥ Parallel.threshold) for the row-parallel elementwise path.
     func testLSTMLargeBatchUsesParallelRows() throws {
         XCTAssertGreaterThanOrEqual(64 * 4 * 32, Parallel.threshold)
         let m = try model(LSTM(units: 32, returnSequences: true, returnState: true), inputShape: [3, 2])
-        var data = Tensor.randomUniform([64, 3, 2], low: -1, high: 1)
+        var data = try Tensor.randomUniform([64, 3, 2], low: -1, high: 1)
         try checker.check(m, [data])
         // Row results do not depend on the rest of the batch (no cross-row interference between threads);
         // a batch of one takes the sgemv path, so agreement is to rounding, not bitwise.
@@ -51,22 +51,22 @@ final class GradientLayerTests: XCTestCase {
 
     func testLSTMGoBackwards() throws {
         try checker.check(try model(LSTM(units: 3, returnSequences: true, goBackwards: true), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
     }
 
     func testLSTMReluActivationHardSigmoidGatesNoBias() throws {
         try checker.check(try model(LSTM(units: 3, activation: .relu, returnSequences: true), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: 0.1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: 0.1, high: 1)])
         try checker.check(try model(LSTM(units: 2, recurrentActivation: .hardSigmoid, useBias: false), inputShape: [3, 2]),
-                          [Tensor.randomUniform([2, 3, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 3, 2], low: -1, high: 1)])
     }
 
     func testLSTMInitialState() throws {
         let x = Input(shape: [4, 2]), h = Input(shape: [3]), c = Input(shape: [3])
         let outs = try LSTM(units: 3, returnSequences: true, returnState: true).callAll(x, initialState: [h, c])
         let m = try Model(inputs: [x, h, c], outputs: outs)
-        try checker.check(m, [Tensor.randomUniform([2, 4, 2], low: -1, high: 1),
-                              Tensor.randomUniform([2, 3], low: -1, high: 1), Tensor.randomUniform([2, 3], low: -1, high: 1)])
+        try checker.check(m, [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1),
+                              try Tensor.randomUniform([2, 3], low: -1, high: 1), try Tensor.randomUniform([2, 3], low: -1, high: 1)])
     }
 
     func testLSTMWithMasking() throws {
@@ -74,7 +74,7 @@ final class GradientLayerTests: XCTestCase {
         let masked = try Masking(maskValue: 0)(x)
         let outs = try LSTM(units: 3, returnSequences: true, returnState: true).callAll([masked])
         let m = try Model(inputs: x, outputs: outs)
-        var data = Tensor.randomUniform([3, 5, 2], low: 0.2, high: 1)
+        var data = try Tensor.randomUniform([3, 5, 2], low: 0.2, high: 1)
         // Row 0: padded at the front; row 1: a gap in the middle; row 2: padded at the end.
         for (b, t) in [(0, 0), (0, 1), (1, 2), (2, 3), (2, 4)] { data.scalars[(b * 5 + t) * 2] = 0; data.scalars[(b * 5 + t) * 2 + 1] = 0 }
         try checker.check(m, [data], checkInputs: false)
@@ -91,16 +91,16 @@ final class GradientLayerTests: XCTestCase {
     /// With recurrentDropout each gate gets its own masks (Keras 3); with dropout alone one mask is shared.
     func testLSTMDropoutInTraining() throws {
         try checker.check(try model(LSTM(units: 3, returnSequences: true, dropout: 0.3, recurrentDropout: 0.3), inputShape: [4, 3]),
-                          [Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 3)
+                          [try Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 3)
         try checker.check(try model(LSTM(units: 3, returnState: true, dropout: 0.4), inputShape: [4, 3]),
-                          [Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 6)
+                          [try Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 6)
         try checker.check(try model(LSTM(units: 3, returnSequences: true, recurrentDropout: 0.4), inputShape: [4, 3]),
-                          [Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 12)
+                          [try Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 12)
         XCTAssertEqual(LSTM(units: 2, recurrentDropout: 0.1).dropoutMaskGroups, 4)
         XCTAssertEqual(LSTM(units: 2, dropout: 0.1).dropoutMaskGroups, 1)
         // Dropout is off at inference: outputs equal the dropout-free layer's.
         let a = LSTM(units: 3, dropout: 0.5, recurrentDropout: 0.5), b = LSTM(units: 3)
-        let x = Tensor.randomUniform([2, 4, 3], low: -1, high: 1)
+        let x = try Tensor.randomUniform([2, 4, 3], low: -1, high: 1)
         _ = try a(x); _ = try b(x)
         try b.setWeights(a.getWeights())
         XCTAssertEqual(try a(x), try b(x))
@@ -113,7 +113,7 @@ final class GradientLayerTests: XCTestCase {
         let td = try TimeDistributed(Dense(units: 2, activation: .tanh))(r)
         let f = try Flatten()(td)
         let y = try Reshape([2, -1])(f)
-        try checker.check(try Model(inputs: x, outputs: y), [Tensor.randomUniform([2, 3], low: -1, high: 1)])
+        try checker.check(try Model(inputs: x, outputs: y), [try Tensor.randomUniform([2, 3], low: -1, high: 1)])
     }
 
     /// TimeDistributed around a recurrent layer: (B, T1, T2, F) → (B, T1, u).
@@ -121,7 +121,7 @@ final class GradientLayerTests: XCTestCase {
         let x = Input(shape: [2, 3, 2])
         let y = try TimeDistributed(LSTM(units: 2))(x)
         XCTAssertEqual(y.shape, [nil, 2, 2])
-        try checker.check(try Model(inputs: x, outputs: y), [Tensor.randomUniform([2, 2, 3, 2], low: -1, high: 1)])
+        try checker.check(try Model(inputs: x, outputs: y), [try Tensor.randomUniform([2, 2, 3, 2], low: -1, high: 1)])
     }
 
     /// A mask from Masking passes through Dense and TimeDistributed to the model output.
@@ -130,14 +130,14 @@ final class GradientLayerTests: XCTestCase {
         let h = try LSTM(units: 2, returnSequences: true)(Masking()(x))
         let y = try TimeDistributed(Dense(units: 1))(Dense(units: 2, activation: .tanh)(h))
         let m = try Model(inputs: x, outputs: y)
-        var data = Tensor.randomUniform([2, 3, 2], low: 0.2, high: 1)
+        var data = try Tensor.randomUniform([2, 3, 2], low: 0.2, high: 1)
         data.scalars[4] = 0; data.scalars[5] = 0
         XCTAssertEqual(try m.forwardWithMasks([data], training: false).masks[0]?.scalars, [1, 1, 0, 1, 1, 1])
         try checker.check(m, [data], checkInputs: false)
     }
 
     func testDropoutLayerInTraining() throws {
-        try checker.check(try model(Dropout(0.4), inputShape: [6]), [Tensor.randomUniform([3, 6], low: -1, high: 1)],
+        try checker.check(try model(Dropout(0.4), inputShape: [6]), [try Tensor.randomUniform([3, 6], low: -1, high: 1)],
                           training: true, seed: 5)
     }
 
@@ -147,6 +147,6 @@ final class GradientLayerTests: XCTestCase {
         let encoded = try encoder(x)
         let decoded = try TimeDistributed(Dense(units: 2))(LSTM(units: 4, activation: .relu, returnSequences: true)(RepeatVector(3)(encoded)))
         let auto = try Model(inputs: x, outputs: [decoded, encoded])
-        try checker.check(auto, [Tensor.randomUniform([2, 3, 2], low: 0.1, high: 1)])
+        try checker.check(auto, [try Tensor.randomUniform([2, 3, 2], low: 0.1, high: 1)])
     }
 }

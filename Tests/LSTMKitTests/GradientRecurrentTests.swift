@@ -14,49 +14,49 @@ final class GradientRecurrentTests: XCTestCase {
     }
 
     private func padded(_ b: Int, _ t: Int, _ f: Int) -> Tensor {
-        var data = Tensor.randomUniform([b, t, f], low: 0.2, high: 1)
+        var data = try! Tensor.randomUniform([b, t, f], low: 0.2, high: 1)
         for (i, s) in [(0, 0), (1 % b, t / 2), (b - 1, t - 1)] { for k in 0..<f { data.scalars[(i * t + s) * f + k] = 0 } }
         return data
     }
 
     func testGRUResetAfter() throws {
         try checker.check(try model(GRU(units: 3, returnSequences: true, returnState: true), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
     }
 
     func testGRUResetBefore() throws {
         try checker.check(try model(GRU(units: 3, resetAfter: false, returnSequences: true), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
     }
 
     func testGRUOptionsMaskDropoutBackwards() throws {
         try checker.check(try model(GRU(units: 3, returnSequences: true, goBackwards: true), inputShape: [5, 2], masking: true),
                           [padded(3, 5, 2)], checkInputs: false)
         try checker.check(try model(GRU(units: 3, returnState: true, dropout: 0.25, recurrentDropout: 0.25), inputShape: [4, 3]),
-                          [Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 4)
+                          [try Tensor.randomUniform([2, 4, 3], low: -1, high: 1)], training: true, seed: 4)
         try checker.check(try model(GRU(units: 3, resetAfter: false, recurrentDropout: 0.3), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)], training: true, seed: 8)
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)], training: true, seed: 8)
         try checker.check(try model(GRU(units: 3, resetAfter: false, returnSequences: true, dropout: 0.3, recurrentDropout: 0.3), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)], training: true, seed: 13)
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)], training: true, seed: 13)
         try checker.check(try model(GRU(units: 3, returnSequences: true, dropout: 0.3), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)], training: true, seed: 14)
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)], training: true, seed: 14)
         XCTAssertEqual(GRU(units: 2, recurrentDropout: 0.1).dropoutMaskGroups, 3)
     }
 
     func testSimpleRNN() throws {
         try checker.check(try model(SimpleRNN(units: 3, returnSequences: true, returnState: true), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
         try checker.check(try model(SimpleRNN(units: 3, goBackwards: true), inputShape: [5, 2], masking: true),
                           [padded(3, 5, 2)], checkInputs: false)
         try checker.check(try model(SimpleRNN(units: 3, activation: .relu, dropout: 0.2, recurrentDropout: 0.2), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: 0.1, high: 1)], training: true, seed: 9)
+                          [try Tensor.randomUniform([2, 4, 2], low: 0.1, high: 1)], training: true, seed: 9)
     }
 
     func testBidirectionalConcatAndSum() throws {
         try checker.check(try model(Bidirectional(LSTM(units: 2, returnSequences: true)), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
         try checker.check(try model(Bidirectional(GRU(units: 2, returnState: true), mergeMode: .sum), inputShape: [4, 2]),
-                          [Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
+                          [try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)])
         try checker.check(try model(Bidirectional(SimpleRNN(units: 2, returnSequences: true), mergeMode: .mul), inputShape: [3, 2], masking: true),
                           [padded(3, 3, 2)], checkInputs: false)
     }
@@ -68,7 +68,7 @@ final class GradientRecurrentTests: XCTestCase {
                       SimpleRNN(units: 2, useBias: false, returnSequences: true, returnState: true)] {
             let x = Input(shape: [3, 2]), h = Input(shape: [2])
             let m = try Model(inputs: [x, h], outputs: layer.callAll(x, initialState: [h]))
-            try checker.check(m, [Tensor.randomUniform([2, 3, 2], low: -1, high: 1), Tensor.randomUniform([2, 2], low: -1, high: 1)])
+            try checker.check(m, [try Tensor.randomUniform([2, 3, 2], low: -1, high: 1), try Tensor.randomUniform([2, 2], low: -1, high: 1)])
         }
     }
 
@@ -79,14 +79,14 @@ final class GradientRecurrentTests: XCTestCase {
         let outs = try Bidirectional(LSTM(units: 2, returnSequences: true, returnState: true), mergeMode: .ave).callAll([x] + states)
         XCTAssertEqual(outs.map(\.shape), [[nil, 3, 2], [nil, 2], [nil, 2], [nil, 2], [nil, 2]])
         let m = try Model(inputs: [x] + states, outputs: outs)
-        try checker.check(m, [Tensor.randomUniform([2, 3, 2], low: -1, high: 1)] + (0..<4).map { _ in Tensor.randomUniform([2, 2], low: -1, high: 1) })
+        try checker.check(m, [try Tensor.randomUniform([2, 3, 2], low: -1, high: 1)] + (0..<4).map { _ in try Tensor.randomUniform([2, 2], low: -1, high: 1) })
     }
 
     /// Batches large enough for the row-parallel step loops (B·3u and B·u ≥ Parallel.threshold).
     func testLargeBatchesUseParallelRows() throws {
         XCTAssertGreaterThanOrEqual(64 * 3 * 48, Parallel.threshold)
         XCTAssertGreaterThanOrEqual(64 * 128, Parallel.threshold)
-        var data = Tensor.randomUniform([64, 3, 2], low: 0.2, high: 1)
+        var data = try Tensor.randomUniform([64, 3, 2], low: 0.2, high: 1)
         for k in 0..<2 { data.scalars[(5 * 3 + 1) * 2 + k] = 0; data.scalars[(40 * 3 + 0) * 2 + k] = 0 }
         try checker.check(try model(GRU(units: 48, returnSequences: true, returnState: true), inputShape: [3, 2], masking: true),
                           [data], checkInputs: false)
@@ -104,13 +104,13 @@ final class GradientRecurrentTests: XCTestCase {
     /// A stateful layer's second call starts from the first call's final state (gradients stop there).
     func testStatefulLSTMCarriesStates() throws {
         let lstm = LSTM(units: 3, stateful: true)
-        let x = Tensor.randomUniform([2, 4, 2], low: -1, high: 1)
+        let x = try Tensor.randomUniform([2, 4, 2], low: -1, high: 1)
         let first = try lstm(x)
         let second = try lstm(x)
         XCTAssertFalse(first.isAlmostEqual(to: second), "the second call must start from carried states")
         lstm.resetStates()
         XCTAssertEqual(try lstm(x), first)
-        XCTAssertThrowsError(try lstm(Tensor.zeros([3, 4, 2]))) { e in
+        XCTAssertThrowsError(try lstm(try Tensor.zeros([3, 4, 2]))) { e in
             XCTAssertEqual((e as? LSTMKitError)?.message,
                            "stateful LSTM 'lstm' keeps states for batch size 2, got a batch of 3; call resetStates() to change it".replacingOccurrences(of: "'lstm'", with: "'\(lstm.name)'"))
         }

@@ -83,7 +83,7 @@ final class IOTests: XCTestCase {
                                     LSTM(units: 4), RepeatVector(3), GRU(units: 5, returnSequences: true),
                                     TimeDistributed(Dense(units: 2))])
         model.compile(optimizer: Adam(learningRate: 0.01), loss: .mse, metrics: [.mae])
-        let x = Tensor.randomUniform([4, 3, 2])
+        let x = try Tensor.randomUniform([4, 3, 2])
         try model.fit(x, x, epochs: 2, verbose: 0)
         let url = directory.appendingPathComponent("autoencoder")
         try model.save(to: url)
@@ -108,7 +108,7 @@ final class IOTests: XCTestCase {
         let loaded = try Model.load(from: url)
         XCTAssertEqual(loaded.getWeights(), model.getWeights())
         XCTAssertEqual(loaded.summaryText(), model.summaryText())
-        var x = Tensor.randomUniform([2, 5, 3])
+        var x = try Tensor.randomUniform([2, 5, 3])
         x.scalars.replaceSubrange(0..<6, with: repeatElement(0, count: 6))  // two masked steps
         XCTAssertEqual(try loaded.predict(x, verbose: 0), try model.predict(x, verbose: 0))
         XCTAssertEqual((loaded.optimizer as? RMSprop)?.momentum, 0.5)
@@ -127,7 +127,7 @@ final class IOTests: XCTestCase {
         let url = directory.appendingPathComponent("seq2seq")
         try model.save(to: url)
         let loaded = try Model.load(from: url)
-        let xs = [Tensor.randomUniform([3, 5, 2]), Tensor.randomUniform([3, 4, 1])]
+        let xs = [try Tensor.randomUniform([3, 5, 2]), try Tensor.randomUniform([3, 4, 1])]
         XCTAssertEqual(try loaded.callAll(xs), try model.callAll(xs))
         XCTAssertEqual(loaded.summaryText(), model.summaryText())
         XCTAssertNil(loaded.optimizer, "an uncompiled model loads uncompiled")
@@ -140,7 +140,7 @@ final class IOTests: XCTestCase {
         LSTMKit.setRandomSeed(11)
         let model = try Sequential([Input(shape: [4, 3]), LSTM(units: 5, name: "lstm"), Dense(units: 2, name: "dense")])
         model.compile(optimizer: optimizer, loss: .mse)
-        let x = Tensor.randomUniform([10, 4, 3]), y = Tensor.randomUniform([10, 2])
+        let x = try Tensor.randomUniform([10, 4, 3]), y = try Tensor.randomUniform([10, 2])
         if epochs > 0 { try model.fit(x, y, epochs: epochs, batchSize: 4, verbose: 0, shuffle: false) }
         return (model, x, y)
     }
@@ -218,7 +218,7 @@ final class IOTests: XCTestCase {
         }
 
         var reshaped = tensors
-        reshaped["optimizer/adam/m/dense/kernel"] = Tensor.zeros([2, 5])
+        reshaped["optimizer/adam/m/dense/kernel"] = try Tensor.zeros([2, 5])
         try SafeTensors.write(reshaped, to: file, metadata: metadata)
         XCTAssertThrowsError(try Model.load(from: url)) { error in
             XCTAssertEqual((error as? LSTMKitError)?.message,
@@ -226,7 +226,7 @@ final class IOTests: XCTestCase {
         }
 
         var stray = tensors
-        stray["optimizer/sgd/momentum/dense/bias"] = Tensor.zeros([2])
+        stray["optimizer/sgd/momentum/dense/bias"] = try Tensor.zeros([2])
         try SafeTensors.write(stray, to: file, metadata: metadata)
         XCTAssertThrowsError(try Model.load(from: url)) { error in
             XCTAssertTrue((error as? LSTMKitError)?.message.hasSuffix("; unexpected 'optimizer/sgd/momentum/dense/bias'") == true, "\(error)")

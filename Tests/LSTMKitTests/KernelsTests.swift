@@ -119,14 +119,14 @@ final class ParallelStepTests: XCTestCase {
         let batch = 64, steps = 6, features = 5
         let lstm = LSTM(units: 64, returnSequences: true)
         XCTAssertGreaterThanOrEqual(batch * 4 * 64, Parallel.threshold, "the batch must take the parallel path")
-        let x = Tensor.randomUniform([batch, steps, features], low: -1, high: 1)
+        let x = try Tensor.randomUniform([batch, steps, features], low: -1, high: 1)
         for _ in 0..<3 {   // repeated calls reuse the pool's helpers between jobs
             let whole = try lstm.apply([x], training: true)
-            let dy = Tensor(repeating: 0.5, shape: whole.outputs[0].shape)
+            let dy = try Tensor(repeating: 0.5, shape: whole.outputs[0].shape)
             for p in lstm.parameters { p.zeroGrad() }
             let dxWhole = try whole.pullback([dy])[0]!
             let gradsWhole = lstm.parameters.map(\.grad)
-            var gradsRows = lstm.parameters.map { Tensor.zeros($0.value.shape) }
+            var gradsRows = try lstm.parameters.map { try Tensor.zeros($0.value.shape) }
             for b in 0..<batch {
                 let xb = try x[b..<(b + 1)]
                 let one = try lstm.apply([xb], training: true)
@@ -150,18 +150,18 @@ final class ParallelStepTests: XCTestCase {
         LSTMKit.setRandomSeed(4)
         let T = 5, D = 3
         let lstm = LSTM(units: U, returnSequences: true)
-        _ = try lstm.apply([Tensor.zeros([1, T, D])])   // builds the weights
+        _ = try lstm.apply([try Tensor.zeros([1, T, D])])   // builds the weights
         let layout = GateLayout(gates: 4, units: U, batch: B, elementwise: true)
         XCTAssertGreaterThan(layout.parts, 1, "the batch must take a split path", file: file, line: line)
         XCTAssertEqual(layout.chunks.count > 1, expectUnitSplit, file: file, line: line)
         XCTAssertEqual(GateLayout(gates: 4, units: U, batch: 1, elementwise: true).parts, 1)
-        let x = Tensor.randomUniform([B, T, D], low: -1, high: 1)
-        let h0 = Tensor.randomUniform([B, U], low: -0.5, high: 0.5), c0 = Tensor.randomUniform([B, U], low: -0.5, high: 0.5)
+        let x = try Tensor.randomUniform([B, T, D], low: -1, high: 1)
+        let h0 = try Tensor.randomUniform([B, U], low: -0.5, high: 0.5), c0 = try Tensor.randomUniform([B, U], low: -0.5, high: 0.5)
         let inDrop = inGroups.map { Recurrent.dropMask([$0, B, D], rate: 0.2) }
         let recDrop = recGroups.map { Recurrent.dropMask([$0, B, U], rate: 0.3) }
         let mask = masked ? Tensor(uncheckedShape: [B, T], scalars: (0..<(B * T)).map { ($0 / T + $0 % T) % 4 == 0 ? 0 : 1 }) : nil
-        let dSeq = Tensor.randomUniform([B, T, U], low: -1, high: 1)
-        let dH = Tensor.randomUniform([B, U], low: -1, high: 1), dC = Tensor.randomUniform([B, U], low: -1, high: 1)
+        let dSeq = try Tensor.randomUniform([B, T, U], low: -1, high: 1)
+        let dH = try Tensor.randomUniform([B, U], low: -1, high: 1), dC = try Tensor.randomUniform([B, U], low: -1, high: 1)
 
         /// Row b of axis 1 of a (groups, B, k) mask.
         func maskRow(_ m: Tensor, _ b: Int) -> Tensor {
@@ -177,7 +177,7 @@ final class ParallelStepTests: XCTestCase {
         let whole = lstm.recurrence(x: x, initial: [h0, c0], mask: mask, inputDropMask: inDrop, recurrentDropMask: recDrop)
         let (dxWhole, dInitWhole) = whole.pullback(dSeq, [dH, dC])
         let gradsWhole = lstm.parameters.map(\.grad)
-        var gradsRows = lstm.parameters.map { Tensor.zeros($0.value.shape) }
+        var gradsRows = try lstm.parameters.map { try Tensor.zeros($0.value.shape) }
         for b in 0..<B {
             let r = b..<(b + 1)
             for p in lstm.parameters { p.zeroGrad() }
@@ -223,12 +223,12 @@ final class ParallelStepTests: XCTestCase {
             LSTMKit.setRandomSeed(6)
             let T = 4, D = 3
             let lstm = LSTM(units: units, returnSequences: true)
-            _ = try lstm.apply([Tensor.zeros([1, T, D])])
-            let x = Tensor.randomUniform([batch, T, D], low: -1, high: 1)
-            let zeros = Tensor.zeros([batch, units])
+            _ = try lstm.apply([try Tensor.zeros([1, T, D])])
+            let x = try Tensor.randomUniform([batch, T, D], low: -1, high: 1)
+            let zeros = try Tensor.zeros([batch, units])
             let one = Recurrent.dropMask([1, batch, units], rate: 0.3)
             let four = Tensor(uncheckedShape: [4, batch, units], scalars: Array([[Float]](repeating: one.scalars, count: 4).joined()))
-            let dSeq = Tensor.randomUniform([batch, T, units], low: -1, high: 1)
+            let dSeq = try Tensor.randomUniform([batch, T, units], low: -1, high: 1)
             var results: [(Tensor, Tensor, [Tensor])] = []
             for m in [one, four] {
                 for p in lstm.parameters { p.zeroGrad() }
@@ -304,7 +304,7 @@ final class ParallelStepTests: XCTestCase {
             let seq = try LSTM(units: 32, returnSequences: true)(input)
             let outs = try LSTM(units: 32, returnState: true).callAll(seq as SymbolicTensorConvertible)
             let model = try Model(inputs: [input], outputs: outs)
-            let x = Tensor.randomUniform([batch, 7, 4], low: -1, high: 1)
+            let x = try Tensor.randomUniform([batch, 7, 4], low: -1, high: 1)
             let kept = try model.forwardWithMasks([x], training: false).outputs
             let predicted = try model.predictAll([x], batchSize: batch, verbose: 0)
             let called = try model.callAll([x])

@@ -112,7 +112,7 @@ final class MultiOutputMetricsTests: XCTestCase {
 
         // Single output: plain names, whichever form.
         let single = try Sequential([Input(shape: [2]), Dense(units: 1, name: "out")])
-        let x = Tensor.randomUniform([4, 2]), y = Tensor.randomUniform([4, 1])
+        let x = try Tensor.randomUniform([4, 2]), y = try Tensor.randomUniform([4, 1])
         single.compile(loss: .mse, metrics: [.mae, .mse])
         XCTAssertEqual(try single.evaluate(x, y, verbose: 0).names, ["loss", "mae", "mse"])
         single.compile(loss: .mse, metrics: ["out": [.mae]])
@@ -124,7 +124,7 @@ final class MultiOutputMetricsTests: XCTestCase {
         let unbuilt = try Sequential([LSTM(units: 2), Dense(units: 1, name: "head")])
         XCTAssertEqual(unbuilt.outputNames, ["head"])
         unbuilt.compile(loss: .mse, metrics: ["head": [.mae]])
-        XCTAssertEqual(try unbuilt.fit(Tensor.randomUniform([4, 3, 2]), y, epochs: 1, verbose: 0).keys, ["loss", "mae"])
+        XCTAssertEqual(try unbuilt.fit(try Tensor.randomUniform([4, 3, 2]), y, epochs: 1, verbose: 0).keys, ["loss", "mae"])
     }
 
     func testPerOutputMetricsSurviveSaveAndLoad() throws {

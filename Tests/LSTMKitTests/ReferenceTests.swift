@@ -6,11 +6,11 @@ final class ReferenceTests: XCTestCase {
     /// LSTM(3) with kernel 0.01, recurrent 0.02, bias 0.03 (forget slice 1.0) on arange(72).reshape(3,6,4).
     func testLSTMConstantWeightReference() throws {
         let lstm = LSTM(units: 3)
-        let x = Tensor.arange([3, 6, 4])
+        let x = try Tensor.arange([3, 6, 4])
         _ = try lstm(x)
-        var bias = Tensor(repeating: 0.03, shape: [12])
+        var bias = try Tensor(repeating: 0.03, shape: [12])
         for k in 3..<6 { bias.scalars[k] = 1 }
-        try lstm.setWeights([Tensor(repeating: 0.01, shape: [4, 12]), Tensor(repeating: 0.02, shape: [3, 12]), bias])
+        try lstm.setWeights([try Tensor(repeating: 0.01, shape: [4, 12]), try Tensor(repeating: 0.02, shape: [3, 12]), bias])
         let y = try lstm(x)
         XCTAssertEqual(y.shape, [3, 3])
         let expected: [Float] = [0.6288687, 0.86899155, 0.9460773]

@@ -85,7 +85,7 @@ final class RegularizerTests: XCTestCase {
         XCTAssertEqual(Regularizer.l1(0.5).penalty(w), 1.5)
         XCTAssertEqual(Regularizer.l2(0.5).penalty(w), 2.5, "x·Σw², no ½")
         XCTAssertEqual(Regularizer.l1l2(l1: 1, l2: 1).penalty(w), 8)
-        var g = Tensor.zeros([3])
+        var g = try Tensor.zeros([3])
         Regularizer.l1l2(l1: 0.5, l2: 0.25).accumulateGradient(w, into: &g)
         XCTAssertEqual(g.scalars, [0.5 + 0.5, 0.5, -0.5 - 1], "l1·sign(w) + 2·l2·w; at 0 the slope is +l1, as JAX differentiates |w|")
 

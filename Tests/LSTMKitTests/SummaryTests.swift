@@ -71,7 +71,7 @@ final class SummaryTests: XCTestCase {
     }
 
     func testOptimizerParamsAppearAfterTraining() throws {
-        let x = Tensor.zeros([5, 1, 1]), y = Tensor.zeros([5, 1])
+        let x = try Tensor.zeros([5, 1, 1]), y = try Tensor.zeros([5, 1])
         for (name, optimizer) in [("adam", Adam()), ("sgd", SGD()), ("sgd_momentum", SGD(momentum: 0.9)),
                                   ("rmsprop", RMSprop())] as [(String, Optimizer)] {
             LSTMKit.clearSession()

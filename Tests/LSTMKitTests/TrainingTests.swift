@@ -16,7 +16,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func data(_ n: Int) -> (Tensor, Tensor) {
-        let x = Tensor.randomUniform([n, 3, 2])
+        let x = try! Tensor.randomUniform([n, 3, 2])
         let y = try! x.sum(axis: 1).sum(axis: 1, keepDims: true) * 0.3
         return (x, y)
     }
@@ -146,7 +146,7 @@ final class TrainingTests: XCTestCase {
         model.compile(optimizer: Adam(), loss: .mse)
         let (x, _) = data(4)
         let before = model.getWeights()
-        let y = Tensor(repeating: .nan, shape: [4, 1])
+        let y = try Tensor(repeating: .nan, shape: [4, 1])
         XCTAssertThrowsError(try model.fit(x, y, epochs: 1, verbose: 0)) { error in
             guard case .nanLoss(let m)? = error as? LSTMKitError else { return XCTFail("expected nanLoss, got \(error)") }
             XCTAssertTrue(m.hasPrefix("the loss became nan at optimizer step 1"), m)
@@ -162,20 +162,20 @@ final class TrainingTests: XCTestCase {
         model.compile(optimizer: Adam(), loss: .mse)
         XCTAssertEqual(message { try model.fit(x, y.rows(0..<5), verbose: 0) },
                        "fit expects x and y with the same number of samples: x has 6 (shape (6, 3, 2)), y has 5 (shape (5, 1))")
-        XCTAssertEqual(message { try model.fit(Tensor.zeros([0, 3, 2]), Tensor.zeros([0, 1]), verbose: 0) },
+        XCTAssertEqual(message { try model.fit(try Tensor.zeros([0, 3, 2]), try Tensor.zeros([0, 1]), verbose: 0) },
                        "fit expects at least one sample, got x of shape (0, 3, 2)")
         XCTAssertEqual(message { try model.fit(x, y, verbose: 0, validationSplit: 1.2) },
                        "validationSplit must be between 0 and 1 (exclusive), got 1.2")
         XCTAssertEqual(message { try model.fit(x.rows(0..<1), y.rows(0..<1), verbose: 0, validationSplit: 0.5) },
                        "validationSplit=0.5 leaves an empty training part: the data has 1 samples, which is not enough to split into training (0) and validation (1) samples")
-        XCTAssertEqual(message { try model.fit(x, Tensor.zeros([6, 2]), verbose: 0) },
+        XCTAssertEqual(message { try model.fit(x, try Tensor.zeros([6, 2]), verbose: 0) },
                        "mean_squared_error expects targets of shape (6, 1) (the model's output), got (6, 2)")
         XCTAssertEqual(message { try model.fit(x, y, batchSize: 0, verbose: 0) }, "fit expects batchSize >= 1, got 0")
         XCTAssertEqual(message { try model.compile(optimizer: "adamw", loss: "mse") },
                        "unknown optimizer 'adamw'; expected one of 'adam', 'sgd', 'rmsprop'")
         XCTAssertEqual(message { try model.compile(optimizer: "adam", loss: "hinge") },
                        "unknown loss 'hinge'; expected one of 'mean_squared_error', 'mean_absolute_error', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy' (or 'mse', 'mae')")
-        XCTAssertEqual(message { try model.evaluate(Tensor.zeros([2, 3, 5]), Tensor.zeros([2, 1]), verbose: 0) },
+        XCTAssertEqual(message { try model.evaluate(try Tensor.zeros([2, 3, 5]), try Tensor.zeros([2, 1]), verbose: 0) },
                        "LSTM 'lstm' expects input of shape (None, 3, 2), got (2, 3, 5)")
     }
 
@@ -227,7 +227,7 @@ final class TrainingTests: XCTestCase {
 
     func testMaskedStepsDoNotCountInTheLoss() throws {
         let loss = Loss.meanSquaredError
-        let y = Tensor.zeros([1, 3, 1]), p = try Tensor([[[1], [2], [100]]])
+        let y = try Tensor.zeros([1, 3, 1]), p = try Tensor([[[1], [2], [100]]])
         let v = try loss.valueAndGradient(targets: y, predictions: p, mask: Tensor([1, 1, 0]))
         XCTAssertEqual(v.value, 2.5, accuracy: 1e-5, "(1 + 4) / 2: the padded step is ignored")
         XCTAssertEqual(v.gradient.scalars[2], 0)

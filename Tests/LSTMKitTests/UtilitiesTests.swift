@@ -16,8 +16,8 @@ final class UtilitiesTests: XCTestCase {
         XCTAssertEqual(labelled.y.scalars, [0.5, 0.6, 0.7, 0.8, 0.9])
     }
 
-    func testTemporalizeRejectsTooFewRows() {
-        XCTAssertThrowsError(try temporalize(Tensor.zeros([4, 2]), lookback: 3)) { error in
+    func testTemporalizeRejectsTooFewRows() throws {
+        XCTAssertThrowsError(try temporalize(try Tensor.zeros([4, 2]), lookback: 3)) { error in
             XCTAssertEqual((error as? LSTMKitError)?.message, "temporalize with lookback 3 needs at least 5 rows, got 4")
         }
     }
@@ -50,7 +50,7 @@ final class UtilitiesTests: XCTestCase {
         XCTAssertEqual(scaler.scale[0], 1.118034, accuracy: 1e-6)
         let back = try scaler.inverseTransform(z)
         for (a, b) in zip(back.scalars, x.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        XCTAssertThrowsError(try scaler.transform(Tensor.zeros([2, 3]))) { error in
+        XCTAssertThrowsError(try scaler.transform(try Tensor.zeros([2, 3]))) { error in
             XCTAssertEqual((error as? LSTMKitError)?.message, "StandardScaler.transform expects 2 features (last axis), got shape (2, 3)")
         }
         XCTAssertThrowsError(try StandardScaler().transform(x)) { error in
@@ -60,11 +60,11 @@ final class UtilitiesTests: XCTestCase {
     }
 
     func testTrainValidationSplitTakesTheLastFraction() throws {
-        let x = Tensor.arange([10, 1]), y = Tensor.arange([10])
+        let x = try Tensor.arange([10, 1]), y = try Tensor.arange([10])
         let s = try trainValidationSplit(x, y, validationFraction: 0.25)
         XCTAssertEqual(s.xTrain.shape, [7, 1], "floor(10 × 0.75) = 7, as Keras")
         XCTAssertEqual(s.yValidation.scalars, [7, 8, 9])
-        XCTAssertThrowsError(try trainValidationSplit(Tensor.zeros([1, 2]), Tensor.zeros([1]), validationFraction: 0.5)) { error in
+        XCTAssertThrowsError(try trainValidationSplit(try Tensor.zeros([1, 2]), try Tensor.zeros([1]), validationFraction: 0.5)) { error in
             XCTAssertEqual((error as? LSTMKitError)?.message,
                            "validationFraction=0.5 leaves an empty training part: the data has 1 samples, which is not enough to split into training (0) and validation (1) samples")
         }

@@ -29,14 +29,14 @@ final class ShapeTraceTests: XCTestCase {
             LSTM(units: 8, returnSequences: true, inputShape: [3, 2]),
             TimeDistributed(Dense(units: 2)),
         ])
-        let trace = try traceShapes(model, Tensor.zeros([3, 2]))
+        let trace = try traceShapes(model, try Tensor.zeros([3, 2]))
         XCTAssertEqual(trace.dataFlow.flowText, "3x2 → 3x8 → 3x2")
         XCTAssertFalse(trace.steps.contains(where: \.isEncoding))
     }
 
     func testFunctionalModelWithSeveralInputs() throws {
         let model = try TutorialModels.encoderDecoder()
-        let trace = try traceShapes(model, samples: [Tensor.zeros([5, 1]), Tensor.zeros([4, 1])])
+        let trace = try traceShapes(model, samples: [try Tensor.zeros([5, 1]), try Tensor.zeros([4, 1])])
         let lstm = try XCTUnwrap(trace.steps.first { $0.layerName == "lstm" })
         XCTAssertEqual(lstm.outputShapes, [[16], [16], [16]], "output, state_h, state_c")
         let decoder = try XCTUnwrap(trace.steps.first { $0.layerName == "lstm_1" })
@@ -46,10 +46,10 @@ final class ShapeTraceTests: XCTestCase {
 
     func testWrongSampleShapeIsAClearError() throws {
         let model = try TutorialModels.autoencoder()
-        XCTAssertThrowsError(try traceShapes(model, Tensor.zeros([7]))) { error in
+        XCTAssertThrowsError(try traceShapes(model, try Tensor.zeros([7]))) { error in
             XCTAssertTrue("\(error)".contains("expected one sample of shape (3, 2) or a batch (None, 3, 2), got (7,)"), "\(error)")
         }
-        XCTAssertThrowsError(try traceShapes(model, Tensor.zeros([3, 2]), highlight: "nope")) { error in
+        XCTAssertThrowsError(try traceShapes(model, try Tensor.zeros([3, 2]), highlight: "nope")) { error in
             XCTAssertTrue("\(error)".contains("no layer named 'nope'"))
         }
     }

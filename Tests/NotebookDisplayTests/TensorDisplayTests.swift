@@ -38,7 +38,7 @@ final class TensorDisplayTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<tr>").count - 1, 1 + 8 + 1 + 8, "header, 8 first rows, gap, 8 last rows")
         XCTAssertTrue(html.contains(">4999</td>"), "the last element is shown")
         XCTAssertFalse(html.contains(">2500</td>"), "the middle is not")
-        let manySamples = Tensor.zeros([10, 2, 2])
+        let manySamples = try Tensor.zeros([10, 2, 2])
         let stacked = try XCTUnwrap(manySamples.mimeBundle["text/html"])
         XCTAssertEqual(stacked.components(separatedBy: "<table").count - 1, 4)
         XCTAssertTrue(stacked.contains("6 more samples"))

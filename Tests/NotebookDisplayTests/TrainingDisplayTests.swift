@@ -49,7 +49,7 @@ final class TrainingDisplayTests: XCTestCase {
         XCTAssertEqual(plot.series.map(\.name), ["actual (x)", "predicted (x)", "actual (x³)", "predicted (x³)"])
         XCTAssertEqual(plot.series[0].y.count, 15, "5 samples × 3 steps")
         assertWellFormedSVG(plot.svg)
-        XCTAssertThrowsError(try predictionPlot(actual: actual, predicted: Tensor.zeros([5, 3]))) { error in
+        XCTAssertThrowsError(try predictionPlot(actual: actual, predicted: try Tensor.zeros([5, 3]))) { error in
             XCTAssertTrue("\(error)".contains("expected predicted to have the shape of actual (5, 3, 2), got (5, 3)"))
         }
     }
@@ -125,7 +125,7 @@ final class TrainingDisplayTests: XCTestCase {
         var plot = Plot()
         try plot.addScatter(points: try Tensor([[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]), labels: ["a", "b", "c"])
         XCTAssertEqual(plot.series[0].y, [Double(Float(0.2)), Double(Float(-0.4)), Double(Float(0.6))])
-        XCTAssertThrowsError(try plot.addScatter(points: Tensor.zeros([3, 3]))) { error in
+        XCTAssertThrowsError(try plot.addScatter(points: try Tensor.zeros([3, 3]))) { error in
             XCTAssertTrue("\(error)".contains("expected a tensor of shape (n, 2), got (3, 3)"))
         }
     }
@@ -135,7 +135,7 @@ final class TrainingDisplayTests: XCTestCase {
         LSTMKit.setRandomSeed(1)
         let model = try Sequential([LSTM(units: 4, inputShape: [3, 1]), Dense(units: 1)])
         model.compile(loss: .mse)
-        let x = Tensor.ones([8, 3, 1]), y = Tensor.ones([8, 1])
+        let x = try Tensor.ones([8, 3, 1]), y = try Tensor.ones([8, 1])
         useLiveTrainingProgress(.display)
         defer { useTextTrainingProgress() }
         let records = try captureRecords { _ = try model.fit(x, y, epochs: 2, batchSize: 4, verbose: 1) }

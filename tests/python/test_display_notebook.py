@@ -16,7 +16,7 @@ CELLS = [
     "                            LSTM(units: 8, activation: .relu, returnSequences: true), TimeDistributed(Dense(units: 2))])\n"
     "model.compile(loss: .mse)",
     "try plotModel(model, showShapes: true)",
-    "let x = Tensor.ones([8, 3, 2])\n"
+    "let x = try Tensor.ones([8, 3, 2])\n"
     "let history = try model.fit(x, x, epochs: 4, batchSize: 4, verbose: 1, validationSplit: 0.25)",
     "history",
     "display(try traceShapes(model, x[0]))",

@@ -149,29 +149,29 @@ public enum Initializer: Equatable, Sendable {
     }
 
     /// A new tensor of `shape` drawn from this initialiser.
-    func make(_ shape: [Int]) -> Tensor {
+    func make(_ shape: [Int]) throws -> Tensor {
         let (fanIn, fanOut) = Initializer.fans(shape)
-        func varianceScaling(scale: Double, fan: Double, normal: Bool) -> Tensor {
+        func varianceScaling(scale: Double, fan: Double, normal: Bool) throws -> Tensor {
             let s = scale / Swift.max(1, fan)
             if normal {
                 return Initializer.truncatedNormal(shape, mean: 0, stddev: Float(s.squareRoot() / 0.87962566103423978))
             }
             let limit = Float((3 * s).squareRoot())
-            return .randomUniform(shape, low: -limit, high: limit)
+            return try .randomUniform(shape, low: -limit, high: limit)
         }
         switch self {
-        case .zeros: return .zeros(shape)
-        case .ones: return .ones(shape)
+        case .zeros: return try .zeros(shape)
+        case .ones: return try .ones(shape)
         case .glorotUniform:
             let limit = Float((6.0 / Double(Swift.max(1, fanIn + fanOut))).squareRoot())
-            return .randomUniform(shape, low: -limit, high: limit)
-        case .glorotNormal: return varianceScaling(scale: 1, fan: Double(fanIn + fanOut) / 2, normal: true)
-        case .heUniform: return varianceScaling(scale: 2, fan: Double(fanIn), normal: false)
-        case .heNormal: return varianceScaling(scale: 2, fan: Double(fanIn), normal: true)
-        case .lecunUniform: return varianceScaling(scale: 1, fan: Double(fanIn), normal: false)
-        case .lecunNormal: return varianceScaling(scale: 1, fan: Double(fanIn), normal: true)
-        case .randomUniform(let lo, let hi): return .randomUniform(shape, low: lo, high: hi)
-        case .randomNormal(let mean, let sd): return .randomNormal(shape, mean: mean, stddev: sd)
+            return try .randomUniform(shape, low: -limit, high: limit)
+        case .glorotNormal: return try varianceScaling(scale: 1, fan: Double(fanIn + fanOut) / 2, normal: true)
+        case .heUniform: return try varianceScaling(scale: 2, fan: Double(fanIn), normal: false)
+        case .heNormal: return try varianceScaling(scale: 2, fan: Double(fanIn), normal: true)
+        case .lecunUniform: return try varianceScaling(scale: 1, fan: Double(fanIn), normal: false)
+        case .lecunNormal: return try varianceScaling(scale: 1, fan: Double(fanIn), normal: true)
+        case .randomUniform(let lo, let hi): return try .randomUniform(shape, low: lo, high: hi)
+        case .randomNormal(let mean, let sd): return try .randomNormal(shape, mean: mean, stddev: sd)
         case .truncatedNormal(let mean, let sd): return Initializer.truncatedNormal(shape, mean: mean, stddev: sd)
         case .orthogonal:
             return Initializer.orthogonalMatrix(rows: shape.dropLast().reduce(1, *), cols: shape.last ?? 1, shape: shape)

@@ -5,7 +5,9 @@ extension Model {
     /// `model.safetensors` (every weight as F32, keyed `layer/weight`, readable by the Python
     /// `safetensors` package), plus the optimizer's state once it has stepped (`optimizer/…` keys, see
     /// `Optimizer+State.swift`). `Model.load(from:)` restores both exactly, so training resumes as if
-    /// it had not stopped.
+    /// it had not stopped. The folder is replaced as a whole (`AtomicFolder`): a save killed at any moment
+    /// leaves the previous model or the new one. Throws `LSTMKitError.io` when `url` is a file or a folder
+    /// holding files other than those two.
     public func save(to url: URL) throws {
         let params = parameters
         guard !params.isEmpty || !layers.isEmpty else {
@@ -51,13 +53,14 @@ extension Model {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            try encoder.encode(saved).write(to: url.appendingPathComponent("model.json"), options: .atomic)
-        } catch {
-            throw LSTMKitError.io("could not save model '\(name)' to \(url.path): \(error.localizedDescription)")
+        let json: Data
+        do { json = try encoder.encode(saved) } catch {
+            throw LSTMKitError.io("could not encode model '\(name)': \(error.localizedDescription)")
         }
-        try SafeTensors.write(tensors, to: url.appendingPathComponent("model.safetensors"), metadata: metadata)
+        let weights = try SafeTensors.encode(tensors, metadata: metadata)
+        // Both files replace the folder in one step (see AtomicFolder): a save killed at any moment leaves
+        // the previous model or this one, never a mix.
+        try AtomicFolder.replace(url, with: [("model.json", json), ("model.safetensors", weights)])
     }
 
     /// `trainable` paired with the safetensors key of each (its position in `parameters` picks the key).
@@ -88,10 +91,18 @@ extension Model {
     /// Loads a model saved with `save(to:)`: same architecture, layer names and weights (bit for bit),
     /// compiled again with the saved settings, the optimizer carrying its saved state (fresh if the
     /// model was saved before any update). Throws when that state does not fit the architecture.
-    public static func load(from url: URL) throws -> Model {
+    public static func load(from given: URL) throws -> Model {
+        // A save stopped between its two renames (only where the folder swap is unavailable) left the
+        // previous model beside the path; temporary siblings of a killed save are ignored.
+        let url = AtomicFolder.resolve(given)
+        // Both files from the same folder, even if another process swaps in a new save meanwhile.
+        let files: [Data]
+        do { files = try AtomicFolder.read(["model.json", "model.safetensors"], in: url) } catch let e as LSTMKitError {
+            throw LSTMKitError.io("\(e.message): expected an LSTMKit model directory written by model.save(to:)")
+        }
         let saved: SavedModel
         do {
-            saved = try JSONDecoder().decode(SavedModel.self, from: Data(contentsOf: url.appendingPathComponent("model.json")))
+            saved = try JSONDecoder().decode(SavedModel.self, from: files[0])
         } catch let e as LSTMKitError {
             throw e
         } catch {
@@ -109,7 +120,7 @@ extension Model {
         } else {
             model = try rebuildGraph(saved, layers: layers)
         }
-        let (tensors, metadata) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+        let (tensors, metadata) = try SafeTensors.decode(files[1])
         let params = model.parameters
         guard params.count == saved.weights.count else {
             throw LSTMKitError.io("\(url.path): the architecture has \(params.count) weight arrays, the file lists \(saved.weights.count)")
@@ -149,7 +160,7 @@ extension Model {
         for l in layers { byName[l.name] = l }
         var produced: [String: [[SymbolicTensor]]] = [:]  // layer name → outputs per call
         func resolve(_ r: SavedReference) throws -> SymbolicTensor {
-            guard let calls = produced[r.layer], r.call < calls.count, r.output < calls[r.call].count else {
+            guard let calls = produced[r.layer], calls.indices.contains(r.call), calls[r.call].indices.contains(r.output) else {
                 throw LSTMKitError.io("saved graph refers to output \(r.output) of call \(r.call) of layer '\(r.layer)', which does not exist")
             }
             return calls[r.call][r.output]

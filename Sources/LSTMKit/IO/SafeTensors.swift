@@ -26,76 +26,114 @@ public enum SafeTensors {
         out.append(json)
         for name in names {
             tensors[name]!.withUnsafeBufferPointer { buffer in
+                #if _endian(little)
+                out.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self),
+                                               count: buffer.count * 4))
+                #else
                 for v in buffer {
                     var bits = v.bitPattern.littleEndian
                     withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
                 }
+                #endif
             }
         }
         return out
     }
 
+    /// One tensor's header entry, checked against the data section.
+    private struct Entry {
+        var name: String, dtype: String, width: Int, shape: [Int], begin: Int, end: Int
+    }
+
     /// Decodes a safetensors blob into named tensors and its metadata; throws `LSTMKitError.io` naming
-    /// what is malformed.
+    /// what is malformed. Like the Python package it requires every entry's `data_offsets` to be in range,
+    /// to match its dtype and shape, and the entries together to tile the data section exactly: no overlap,
+    /// no gap, nothing after the last one.
     public static func decode(_ data: Data) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 8 else {
-            throw LSTMKitError.io("safetensors data must start with an 8-byte header length, got \(bytes.count) bytes")
+        guard data.count >= 8 else {
+            throw LSTMKitError.io("safetensors data must start with an 8-byte header length, got \(data.count) bytes")
         }
+        let base = data.startIndex
         var n: UInt64 = 0
-        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard n <= UInt64(bytes.count - 8) else {
-            throw LSTMKitError.io("safetensors header length \(n) exceeds the \(bytes.count - 8) bytes that follow")
+        for i in 0..<8 { n |= UInt64(data[base + i]) << (8 * UInt64(i)) }
+        guard n <= UInt64(data.count - 8) else {
+            throw LSTMKitError.io("safetensors header length \(n) exceeds the \(data.count - 8) bytes that follow")
         }
         let headerEnd = 8 + Int(n)
-        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) as? [String: Any] else {
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: (base + 8)..<(base + headerEnd))) as? [String: Any] else {
             throw LSTMKitError.io("safetensors header is not a JSON object")
         }
+        let dataBytes = data.count - headerEnd
         var metadata: [String: String] = [:]
-        var tensors: [String: Tensor] = [:]
-        for (name, entry) in header {
+        var entries: [Entry] = []
+        for (name, value) in header {
             if name == "__metadata__" {
-                for (k, v) in (entry as? [String: Any]) ?? [:] { metadata[k] = "\(v)" }
+                guard let m = value as? [String: Any] else {
+                    throw LSTMKitError.io("safetensors '__metadata__' must be an object of strings, got \(type(of: value))")
+                }
+                for (k, v) in m { metadata[k] = "\(v)" }
                 continue
             }
-            guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw LSTMKitError.io("safetensors entry '\(name)' needs dtype, shape and data_offsets [begin, end]")
+            entries.append(try entry(name, value, dataBytes: dataBytes))
+        }
+        // The entries must tile the data section: sorted by offset, each starts where the previous ended.
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var position = 0
+        for e in entries {
+            guard e.begin == position else {
+                let what = e.begin < position ? "overlaps the previous tensor's bytes" : "leaves a gap of \(e.begin - position) bytes"
+                throw LSTMKitError.io("safetensors entry '\(e.name)' data_offsets [\(e.begin), \(e.end)] \(what): expected it to start at byte \(position)")
             }
-            let width: Int
-            switch dtype {
-            case "F32": width = 4
-            case "F64": width = 8
-            case "F16": width = 2
-            default: throw LSTMKitError.io("safetensors entry '\(name)' has dtype \(dtype); LSTMKit reads F32, F64 and F16")
-            }
-            // Validate before any arithmetic that could overflow on a hostile header.
-            let dataBytes = bytes.count - headerEnd
-            guard shape.allSatisfy({ $0 >= 0 && $0 <= dataBytes }), offsets[0] >= 0, offsets[0] <= offsets[1],
-                  offsets[1] <= dataBytes else {
-                throw LSTMKitError.io(
-                    "safetensors entry '\(name)' has shape \(shape) and data_offsets \(offsets); expected non-negative extents and offsets within the \(dataBytes) data bytes")
-            }
-            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-            let begin = headerEnd + offsets[0], end = headerEnd + offsets[1]
-            guard count <= dataBytes, end - begin == count * width else {
-                throw LSTMKitError.io(
-                    "safetensors entry '\(name)' of shape \(formatShape(shape)) \(dtype) needs \(count * width) bytes, its data_offsets \(offsets) give \(offsets[1] - offsets[0]) (file has \(bytes.count - headerEnd) data bytes)")
-            }
+            position = e.end
+        }
+        guard position == dataBytes else {
+            throw LSTMKitError.io("safetensors tensors cover \(position) data bytes, the file has \(dataBytes): expected them to match")
+        }
+        var tensors: [String: Tensor] = [:]
+        for e in entries {
+            let count = (e.end - e.begin) / e.width
+            let begin = base + headerEnd + e.begin
             var values = [Float](repeating: 0, count: count)
-            for i in 0..<count {
-                let at = begin + i * width
-                var bits: UInt64 = 0
-                for b in 0..<width { bits |= UInt64(bytes[at + b]) << (8 * UInt64(b)) }
-                switch width {
-                case 4: values[i] = Float(bitPattern: UInt32(bits))
-                case 8: values[i] = Float(Double(bitPattern: bits))
-                default: values[i] = Float(Float16(bitPattern: UInt16(bits)))
+            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                let p = raw.baseAddress! + (begin - base)
+                for i in 0..<count {
+                    switch e.width {
+                    case 4: values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    case 8: values[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                    default: values[i] = Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                    }
                 }
             }
-            tensors[name] = try Tensor(shape: shape, scalars: values)
+            tensors[e.name] = try Tensor(shape: e.shape, scalars: values)
         }
         return (tensors, metadata)
+    }
+
+    /// Parses and checks one header entry: a known dtype, a shape of non-negative integers whose byte size
+    /// matches `data_offsets`, and offsets within the `dataBytes` of the data section.
+    private static func entry(_ name: String, _ value: Any, dataBytes: Int) throws -> Entry {
+        guard let e = value as? [String: Any], let dtype = e["dtype"] as? String,
+              let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2 else {
+            throw LSTMKitError.io("safetensors entry '\(name)' needs dtype (a string), shape (integers) and data_offsets [begin, end] (integers)")
+        }
+        let width: Int
+        switch dtype {
+        case "F32": width = 4
+        case "F64": width = 8
+        case "F16": width = 2
+        default: throw LSTMKitError.io("safetensors entry '\(name)' has dtype \(dtype); LSTMKit reads F32, F64 and F16")
+        }
+        // Validate before any arithmetic that could overflow on a hostile header.
+        guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataBytes else {
+            throw LSTMKitError.io(
+                "safetensors entry '\(name)' has shape \(shape) and data_offsets \(offsets); expected non-negative extents and 0 ≤ begin ≤ end ≤ \(dataBytes) (the data bytes)")
+        }
+        let size = LSTMKit.checkedProduct(shape + [width])
+        guard let size, size == offsets[1] - offsets[0] else {
+            throw LSTMKitError.io(
+                "safetensors entry '\(name)' of shape \(formatShape(shape)) \(dtype) needs \(size.map(String.init) ?? "more than \(Int.max)") bytes, its data_offsets \(offsets) give \(offsets[1] - offsets[0])")
+        }
+        return Entry(name: name, dtype: dtype, width: width, shape: shape, begin: offsets[0], end: offsets[1])
     }
 
     /// Writes `tensors` to a `.safetensors` file.

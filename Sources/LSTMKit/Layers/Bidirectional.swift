@@ -45,6 +45,12 @@ public final class Bidirectional: Layer {
         guard let inner = try LayerRegistry.makeLayer(config.layer("layer")) as? Recurrent else {
             throw LSTMKitError.invalidArgument("Bidirectional needs a recurrent layer (LSTM, GRU, SimpleRNN)")
         }
+        // `init` copies the layer from its config and cannot throw: check here that a copy can be made.
+        var copy = inner.config
+        copy.values["input_shape"] = nil
+        guard (try? LayerRegistry.makeLayer(copy)) is Recurrent else {
+            throw LSTMKitError.invalidArgument("Bidirectional cannot copy its \(inner.className) '\(inner.name)' from the layer's config")
+        }
         var m: MergeMode? = .concat
         switch config.values["merge_mode"] {
         case nil: break
@@ -86,7 +92,10 @@ public final class Bidirectional: Layer {
         let (f, b) = split(inputShapes)
         let fo = try forwardLayer.computeOutputShapes(f), bo = try backwardLayer.computeOutputShapes(b)
         var out = fo[0]
-        if mergeMode == .concat, let u = out.last! { out[out.count - 1] = 2 * u }
+        if mergeMode == .concat, let u = out.last! {
+            guard u <= Int.max / 2 else { throw LSTMKitError.invalidArgument("Bidirectional '\(name)' cannot concatenate two outputs of \(u) units") }
+            out[out.count - 1] = 2 * u
+        }
         let sequences = mergeMode == nil ? [out, out] : [out]
         return sequences + fo.dropFirst() + bo.dropFirst()
     }

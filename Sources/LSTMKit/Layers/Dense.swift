@@ -74,10 +74,11 @@ public final class Dense: Layer {
 
     override func build(_ inputShapes: [[Int?]]) throws {
         let d = inputShapes[0].last!!
+        try checkParameterCount([[d, units], useBias ? [units] : [0]])
         try validateWeightOptions("kernel", shape: [d, units], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
         try validateWeightOptions("bias", shape: [units], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
-        kernel = addParameter("kernel", kernelInitializer.make([d, units]), regularizer: kernelRegularizer, constraint: kernelConstraint)
-        if useBias { bias = addParameter("bias", biasInitializer.make([units]), regularizer: biasRegularizer, constraint: biasConstraint) }
+        kernel = addParameter("kernel", try kernelInitializer.make([d, units]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        if useBias { bias = addParameter("bias", try biasInitializer.make([units]), regularizer: biasRegularizer, constraint: biasConstraint) }
     }
 
     // x: (N…, d) → y: (N…, units); the leading axes are flattened to n rows.

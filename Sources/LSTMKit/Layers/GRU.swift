@@ -69,14 +69,15 @@ public final class GRU: Recurrent {
 
     override func build(_ inputShapes: [[Int?]]) throws {
         let d = inputShapes[0][2]!, u = units
+        try checkParameterCount([[d, 3, u], [u, 3, u], useBias ? [resetAfter ? 2 : 1, 3, u] : [0]])
         try validateWeightOptions("kernel", shape: [d, 3 * u], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
         try validateWeightOptions("recurrent", shape: [u, 3 * u], initializer: recurrentInitializer, regularizer: recurrentRegularizer, constraint: recurrentConstraint)
         try validateWeightOptions("bias", shape: resetAfter ? [2, 3 * u] : [3 * u], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
-        kernel = addParameter("kernel", kernelInitializer.make([d, 3 * u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
-        recurrentKernel = addParameter("recurrent_kernel", recurrentInitializer.make([u, 3 * u]),
+        kernel = addParameter("kernel", try kernelInitializer.make([d, 3 * u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        recurrentKernel = addParameter("recurrent_kernel", try recurrentInitializer.make([u, 3 * u]),
                                        regularizer: recurrentRegularizer, constraint: recurrentConstraint)
         if useBias {
-            bias = addParameter("bias", biasInitializer.make(resetAfter ? [2, 3 * u] : [3 * u]), regularizer: biasRegularizer, constraint: biasConstraint)
+            bias = addParameter("bias", try biasInitializer.make(resetAfter ? [2, 3 * u] : [3 * u]), regularizer: biasRegularizer, constraint: biasConstraint)
         }
     }
 

@@ -76,11 +76,12 @@ public final class LSTM: Recurrent {
 
     override func build(_ inputShapes: [[Int?]]) throws {
         let d = inputShapes[0][2]!, u = units
+        try checkParameterCount([[d, 4, u], [u, 4, u], useBias ? [4, u] : [0]])
         try validateWeightOptions("kernel", shape: [d, 4 * u], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
         try validateWeightOptions("recurrent", shape: [u, 4 * u], initializer: recurrentInitializer, regularizer: recurrentRegularizer, constraint: recurrentConstraint)
         try validateWeightOptions("bias", shape: [4 * u], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
-        kernel = addParameter("kernel", kernelInitializer.make([d, 4 * u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
-        recurrentKernel = addParameter("recurrent_kernel", recurrentInitializer.make([u, 4 * u]),
+        kernel = addParameter("kernel", try kernelInitializer.make([d, 4 * u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        recurrentKernel = addParameter("recurrent_kernel", try recurrentInitializer.make([u, 4 * u]),
                                        regularizer: recurrentRegularizer, constraint: recurrentConstraint)
         if useBias {
             let b: Tensor
@@ -88,7 +89,7 @@ public final class LSTM: Recurrent {
                 // Keras: concat(bias_initializer((u,)), ones((u,)), bias_initializer((2u,))).
                 b = try Tensor.concatenated([biasInitializer.make([u]), .ones([u]), biasInitializer.make([2 * u])], axis: 0)
             } else {
-                b = biasInitializer.make([4 * u])
+                b = try biasInitializer.make([4 * u])
             }
             bias = addParameter("bias", b, regularizer: biasRegularizer, constraint: biasConstraint)
         }

@@ -125,6 +125,12 @@ public class Layer {
                 "\(className) '\(name)' expects \(inputArity.lowerBound == inputArity.upperBound ? "\(inputArity.lowerBound)" : "\(inputArity.lowerBound)...\(inputArity.upperBound)") inputs, got \(inputShapes.count)")
         }
         if !isBuilt {
+            // Shapes can come from a file (model.json): a negative extent must throw, not reach an allocation.
+            for s in inputShapes {
+                if let bad = s.compactMap({ $0 }).first(where: { $0 < 0 }) {
+                    throw LSTMKitError.shapeMismatch("\(className) '\(name)' got input of shape \(formatShape(s)) with a negative extent \(bad)")
+                }
+            }
             _ = try computeOutputShapes(inputShapes)   // validate first, so errors show the shapes as given
             let batchless = inputShapes.map { s in s.isEmpty ? s : [nil] + s.dropFirst() }
             let shapes = try computeOutputShapes(batchless)
@@ -198,6 +204,24 @@ public class Layer {
         p.constraint = constraint
         ownParameters.append(p)
         return p
+    }
+
+    /// Throws `invalidArgument` naming this layer, its parameter count and the limit when the weights whose
+    /// shapes are given as factor lists (`[[d, 4, units], …]`, so that no product overflows before the
+    /// check) would exceed `LSTMKit.maxLayerParameters`; called by `build` before anything is allocated.
+    func checkParameterCount(_ weights: [[Int]]) throws {
+        let limit = LSTMKit.maxLayerParameters
+        var total: Int? = 0
+        for factors in weights {
+            guard let t = total, let n = LSTMKit.checkedProduct(factors) else { total = nil; break }
+            let (sum, overflow) = t.addingReportingOverflow(n)
+            total = overflow ? nil : sum
+        }
+        guard let count = total, count <= limit else {
+            let shown = total.map(String.init) ?? "more than \(Int.max)"
+            throw LSTMKitError.invalidArgument(
+                "\(className) '\(name)' would have \(shown) parameters, above LSTMKit's limit of \(limit) per layer (physical memory / 16 bytes: weights, gradient and two optimizer slots in Float32); check its units and input features")
+        }
     }
 
     /// Validates a weight's initializer, regularizer and constraint (`what` names the argument family, e.g.

@@ -22,7 +22,7 @@ public final class Parameter {
     /// Creates a parameter with a zero gradient.
     public init(_ value: Tensor, name: String, layerName: String) {
         self.value = value
-        self.grad = .zeros(value.shape)
+        self.grad = Tensor(uncheckedShape: value.shape, repeating: 0)
         self.name = name
         self.layerName = layerName
     }
@@ -35,7 +35,7 @@ public final class Parameter {
 
     /// Resets the gradient to zeros (keeps its storage when uniquely owned).
     public func zeroGrad() {
-        if grad.shape != value.shape { grad = .zeros(value.shape); return }
+        if grad.shape != value.shape { grad = Tensor(uncheckedShape: value.shape, repeating: 0); return }
         grad.withUnsafeMutableBufferPointer { g in
             for i in 0..<g.count { g[i] = 0 }
         }

@@ -140,7 +140,7 @@ public class Recurrent: Layer {
             }
             initial = st
         } else {
-            initial = Array(repeating: .zeros([b, u]), count: stateCount)
+            initial = Array(repeating: Tensor(uncheckedShape: [b, u], repeating: 0), count: stateCount)
         }
         var mask = masks.first ?? nil
         if let m = mask, m.shape != [b, t] {
@@ -185,7 +185,7 @@ public class Recurrent: Layer {
     /// Inverted-dropout keep mask: each entry 1/(1−rate) with probability 1−rate, else 0.
     static func dropMask(_ shape: [Int], rate: Float) -> Tensor {
         let keep = 1 - rate
-        let u = Tensor.randomUniform(shape)
+        let u = Tensor.uncheckedRandomUniform(shape)
         return u.map { $0 < keep ? 1 / keep : 0 }
     }
 

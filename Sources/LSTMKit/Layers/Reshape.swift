@@ -28,7 +28,11 @@ public final class Reshape: Layer {
         guard inner.allSatisfy({ $0 != nil }) else {
             return [[s[0]] + targetShape.map { $0 == -1 ? nil : $0 }]
         }
-        let n = inner.reduce(1) { $0 * $1! }, known = targetShape.filter { $0 != -1 }.reduce(1, *)
+        // Overflow-checked: the shapes may come from a file.
+        guard let n = LSTMKit.checkedProduct(inner.map { $0! }),
+              let known = LSTMKit.checkedProduct(targetShape.filter { $0 != -1 }) else {
+            throw LSTMKitError.shapeMismatch("Reshape '\(name)' cannot reshape samples of shape \(formatShape(inner)) into \(formatShape(targetShape)): the element count overflows")
+        }
         let ok = unknownTarget == 1 ? (known > 0 && n % known == 0) : known == n
         guard ok else {
             throw LSTMKitError.shapeMismatch("Reshape '\(name)' cannot reshape samples of shape \(formatShape(inner)) (\(n) values) into \(formatShape(targetShape))")
@@ -63,7 +67,10 @@ public final class Flatten: Layer {
         let s = inputShapes[0]
         guard s.count >= 1 else { throw LSTMKitError.shapeMismatch("Flatten '\(name)' expects a batched input, got shape ()") }
         let inner = s.dropFirst()
-        let n: Int? = inner.allSatisfy { $0 != nil } ? inner.reduce(1) { $0 * $1! } : nil
+        let n: Int? = inner.allSatisfy { $0 != nil } ? LSTMKit.checkedProduct(inner.map { $0! }) : nil
+        if n == nil, inner.allSatisfy({ $0 != nil }) {
+            throw LSTMKitError.shapeMismatch("Flatten '\(name)' cannot flatten samples of shape \(formatShape(Array(inner))): the element count overflows")
+        }
         return [[s[0], n]]
     }
 

@@ -54,13 +54,14 @@ public final class SimpleRNN: Recurrent {
 
     override func build(_ inputShapes: [[Int?]]) throws {
         let d = inputShapes[0][2]!, u = units
+        try checkParameterCount([[d, u], [u, u], useBias ? [u] : [0]])
         try validateWeightOptions("kernel", shape: [d, u], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
         try validateWeightOptions("recurrent", shape: [u, u], initializer: recurrentInitializer, regularizer: recurrentRegularizer, constraint: recurrentConstraint)
         try validateWeightOptions("bias", shape: [u], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
-        kernel = addParameter("kernel", kernelInitializer.make([d, u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
-        recurrentKernel = addParameter("recurrent_kernel", recurrentInitializer.make([u, u]),
+        kernel = addParameter("kernel", try kernelInitializer.make([d, u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        recurrentKernel = addParameter("recurrent_kernel", try recurrentInitializer.make([u, u]),
                                        regularizer: recurrentRegularizer, constraint: recurrentConstraint)
-        if useBias { bias = addParameter("bias", biasInitializer.make([u]), regularizer: biasRegularizer, constraint: biasConstraint) }
+        if useBias { bias = addParameter("bias", try biasInitializer.make([u]), regularizer: biasRegularizer, constraint: biasConstraint) }
     }
 
     // x: (B, T, d), initial [h0]: (B, u) → sequence (B, T, u), finals [h].

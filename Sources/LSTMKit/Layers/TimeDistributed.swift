@@ -24,7 +24,10 @@ public final class TimeDistributed: Layer {
         guard s.count >= 3 else {
             throw LSTMKitError.shapeMismatch("TimeDistributed '\(name)' expects input of shape (None, timesteps, …) with rank ≥ 3, got \(formatShape(s))")
         }
-        let bt: Int? = (s[0] != nil && s[1] != nil) ? s[0]! * s[1]! : nil
+        let bt: Int? = (s[0] != nil && s[1] != nil) ? LSTMKit.checkedProduct([s[0]!, s[1]!]) : nil
+        if bt == nil, s[0] != nil, s[1] != nil {
+            throw LSTMKitError.shapeMismatch("TimeDistributed '\(name)' cannot fold input of shape \(formatShape(s)): batch × timesteps overflows")
+        }
         return [bt] + Array(s.dropFirst(2))
     }
 

@@ -13,7 +13,10 @@ public struct Tensor {
         if let bad = shape.first(where: { $0 < 0 }) {
             throw LSTMKitError.invalidArgument("Tensor shape \(formatShape(shape)) has a negative extent \(bad)")
         }
-        let n = shape.reduce(1, *)
+        // Overflow-checked: a hostile file's shape must throw, not trap.
+        guard let n = LSTMKit.checkedProduct(shape) else {
+            throw LSTMKitError.invalidArgument("Tensor shape \(formatShape(shape)) has more elements than Int can count")
+        }
         guard n == scalars.count else {
             throw LSTMKitError.shapeMismatch(
                 "Tensor of shape \(formatShape(shape)) needs \(n) scalars, got \(scalars.count)")
@@ -35,16 +38,27 @@ public struct Tensor {
     /// A rank-1 tensor of shape `[values.count]`.
     public init(_ values: [Float]) { self.init(uncheckedShape: [values.count], scalars: values) }
 
-    /// A tensor of `shape` with every element `value`.
-    public init(repeating value: Float, shape: [Int]) {
+    /// A tensor of `shape` with every element `value`. Throws `invalidArgument` naming the shape for a
+    /// negative extent or more elements than `LSTMKit.maxTensorElements`.
+    public init(repeating value: Float, shape: [Int]) throws {
+        let n = try LSTMKit.elementCount(shape, what: "Tensor(repeating:shape:)")
+        self.init(uncheckedShape: shape, scalars: [Float](repeating: value, count: n))
+    }
+
+    /// Internal: a tensor of a shape the caller knows to be valid, every element `value`.
+    init(uncheckedShape shape: [Int], repeating value: Float) {
         self.init(uncheckedShape: shape, scalars: [Float](repeating: value, count: shape.reduce(1, *)))
     }
 
-    /// A tensor of `shape` filled with zeros.
-    public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
+    /// A tensor of `shape` filled with zeros; throws for a negative extent or an impossible size.
+    public static func zeros(_ shape: [Int]) throws -> Tensor {
+        Tensor(uncheckedShape: shape, scalars: [Float](repeating: 0, count: try LSTMKit.elementCount(shape, what: "Tensor.zeros")))
+    }
 
-    /// A tensor of `shape` filled with ones.
-    public static func ones(_ shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
+    /// A tensor of `shape` filled with ones; throws for a negative extent or an impossible size.
+    public static func ones(_ shape: [Int]) throws -> Tensor {
+        Tensor(uncheckedShape: shape, scalars: [Float](repeating: 1, count: try LSTMKit.elementCount(shape, what: "Tensor.ones")))
+    }
 
     /// Number of axes (0 for a scalar tensor).
     public var rank: Int { shape.count }
