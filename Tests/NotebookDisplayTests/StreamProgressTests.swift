@@ -110,7 +110,7 @@ final class StreamProgressTests: XCTestCase {
         LSTMKit.setRandomSeed(2)
         let model = try Sequential([LSTM(units: 3, inputShape: [3, 1]), Dense(units: 1)])
         model.compile(loss: .mse)
-        let x = Tensor.ones([8, 3, 1]), y = Tensor.ones([8, 1])
+        let x = try Tensor.ones([8, 3, 1]), y = try Tensor.ones([8, 1])
         useLiveTrainingProgress()
         defer { useTextTrainingProgress() }
         var stdout = ""

@@ -118,8 +118,8 @@ def test_interrupted_fit_says_the_same_numbers_as_its_progress_bar(kernel_manage
     setup = execute_and_collect(kernel_client, """
 let model = try Sequential([LSTM(units: 16, inputShape: [20, 1]), Dense(units: 1)])
 model.compile(optimizer: Adam(), loss: .mse)
-let x = Tensor(repeating: 0.5, shape: [256, 20, 1])
-let y = Tensor(repeating: 0.1, shape: [256, 1])
+let x = try Tensor(repeating: 0.5, shape: [256, 20, 1])
+let y = try Tensor(repeating: 0.1, shape: [256, 1])
 """, stop_on_error=False)
     assert setup.error is None, setup.error
     timer = threading.Timer(3.0, kernel_manager.interrupt_kernel)
