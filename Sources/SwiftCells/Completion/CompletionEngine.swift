@@ -188,6 +188,7 @@ public final class CompletionEngine: @unchecked Sendable {
             try? FileManager.default.removeItem(at: directory)
             return nil
         }
+        PrivateFiles.restrict(directory.path)
         workspace = directory
         return directory
     }
