@@ -57,6 +57,12 @@ public struct DiskBuildCache: Sendable {
         let recorded = Self.readChecksums("\(entry)/\(Self.checksumFile)")
         var good = names.allSatisfy { recorded[$0] != nil }
         for name in names where good {
+            // A file of the wrong size is rejected before anything is copied (a planted huge file).
+            var file = stat()
+            guard stat("\(entry)/\(name)", &file) == 0, Int(file.st_size) == recorded[name]?.size else {
+                good = false
+                break
+            }
             let target = "\(workDirectory)/\(name)"
             guard let copied = PrivateFiles.copy(from: "\(entry)/\(name)", to: target),
                   let expected = recorded[name], copied.digest == expected.digest, copied.size == expected.size else {
