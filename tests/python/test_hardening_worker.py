@@ -201,13 +201,17 @@ DEADLOCK = "import Glibc\nvar mutex = pthread_mutex_t()\npthread_mutex_init(&mut
 
 
 def start_sleepers(kc) -> tuple:
-    """Runs a cell that starts `sleep` through Foundation.Process and, as a grandchild, through `sh -c '… &'`;
-    returns the two unique durations that mark them. (The cell does not wait for the shell: Foundation
+    """Runs a cell that starts `sleep` through Foundation.Process, as a grandchild through `sh -c '… &'`,
+    through `system("… &")` and through `posix_spawn`; returns the unique durations that mark them. (The cell does not wait for the shell: Foundation
     notices a child's exit through a socket the background grandchild inherits.)"""
-    first = f"{random.randint(5000, 9000)}.{random.randint(10**8, 10**9)}"
-    second = f"{random.randint(5000, 9000)}.{random.randint(10**8, 10**9)}"
+    first, second, third, fourth = (f"{random.randint(5000, 9000)}.{random.randint(10**8, 10**9)}" for _ in range(4))
     code = f"""
 import Foundation
+import Glibc
+_ = system("sleep {third} &")
+var spawned = pid_t()
+let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("{fourth}"), nil]
+_ = posix_spawn(&spawned, "/bin/sleep", nil, nil, argv, environ)
 let direct = Process()
 direct.executableURL = URL(fileURLWithPath: "/bin/sleep")
 direct.arguments = ["{first}"]
@@ -219,11 +223,12 @@ try shell.run()
 """
     result = run(kc, code)
     assert result.error is None, result.error
+    markers = (first, second, third, fourth)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not (processes_with(first) and processes_with(second)):
+    while time.monotonic() < deadline and not all(processes_with(m) for m in markers):
         time.sleep(0.1)
-    assert processes_with(first) and processes_with(second), "the cell's processes started"
-    return first, second
+    assert all(processes_with(m) for m in markers), "the cell's processes started"
+    return markers
 
 
 @pytest.mark.parametrize("how", ["reset", "worker_crash", "interrupt_fallback", "shutdown", "kernel_sigkill"])
