@@ -32,6 +32,8 @@ let package = Package(
         // CellHost is the worker side; the kernel side in SwiftCells shares its pipe line format.
         .target(name: "SwiftCells", dependencies: [
             "CellHost",
+            // SHA-256 of the cell libraries in the disk cache.
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftSyntax", package: "swift-syntax"),
             .product(name: "SwiftParser", package: "swift-syntax"),
         ]),

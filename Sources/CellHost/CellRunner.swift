@@ -16,6 +16,8 @@ enum CellRunner {
         case finished
         case threw(typeName: String, description: String)
         case trapped(signal: Int32, library: String, offset: Int)
+        /// An interrupt found the cell in its own code and ended its thread (`CellInterrupter`).
+        case interrupted
     }
 
     /// The running cell's thread; only meaningful while `cellRunning`.
@@ -23,6 +25,13 @@ enum CellRunner {
     nonisolated(unsafe) static var cellRunning = false
     nonisolated(unsafe) static var outcome = Outcome.finished
     nonisolated(unsafe) static var handlingTrap = false
+    /// The cell thread's kernel thread id (0 until it started), for `tgkill`.
+    nonisolated(unsafe) static var cellThreadID: pid_t = 0
+    /// Guards `cellRunning`/`cellThreadID` against an interrupt signalling a thread that ended.
+    nonisolated(unsafe) static var threadLock = pthread_mutex_t()
+    /// Counts cells run, so a stopper thread never signals a later cell.
+    nonisolated(unsafe) static var cellGeneration = 1
+    nonisolated(unsafe) static var stopperActive = false
 
     /// Installs the trap handlers (once, at worker start).
     static func installSignalHandlers() {
@@ -36,8 +45,49 @@ enum CellRunner {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = onTrap
         sigemptyset(&action.sa_mask)
+        // No interrupt while a trap is handled.
+        sigaddset(&action.sa_mask, CellInterrupter.signalNumber)
         sigaction(SIGILL, &action, nil)
         sigaction(SIGTRAP, &action, nil)
+        pthread_mutex_init(&threadLock, nil)
+        CellInterrupter.install()
+    }
+
+    /// Signals the cell's thread every 5 ms for 1.6 s (from a thread of its own), until the signal finds
+    /// it in its own code and ends it, or the cell ends: a loop that calls into the Swift runtime is in its
+    /// own code only part of the time. Any thread; a second call while one is at work does nothing.
+    static func interruptCellCode() {
+        pthread_mutex_lock(&threadLock)
+        let generation = cellGeneration
+        let start = cellRunning && !stopperActive
+        if start { stopperActive = true }
+        pthread_mutex_unlock(&threadLock)
+        guard start else { return }
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { raw in
+            let generation = Int(bitPattern: raw)
+            for _ in 0..<320 {
+                pthread_mutex_lock(&CellRunner.threadLock)
+                let current = CellRunner.cellRunning && CellRunner.cellGeneration == generation
+                if current, CellRunner.cellThreadID != 0, let tgkill = CellInterrupter.tgkill {
+                    _ = tgkill(getpid(), CellRunner.cellThreadID, CellInterrupter.signalNumber)
+                }
+                pthread_mutex_unlock(&CellRunner.threadLock)
+                if !current { break }
+                usleep(5000)
+            }
+            pthread_mutex_lock(&CellRunner.threadLock)
+            CellRunner.stopperActive = false
+            pthread_mutex_unlock(&CellRunner.threadLock)
+            return nil
+        }, UnsafeMutableRawPointer(bitPattern: generation))
+        if created == 0 {
+            pthread_detach(thread)
+        } else {
+            pthread_mutex_lock(&threadLock)
+            stopperActive = false
+            pthread_mutex_unlock(&threadLock)
+        }
     }
 
     /// Runs `entry` on a new thread with a large stack and waits for it to end.
@@ -50,21 +100,34 @@ enum CellRunner {
         // Debug-compiled cells recurse deeply (e.g. recursive functions); 64 MiB is ample.
         pthread_attr_setstacksize(&attributes, 64 << 20)
         let box = Unmanaged.passRetained(EntryBox(entry)).toOpaque()
+        CellInterrupter.refreshSpans()
+        pthread_mutex_lock(&threadLock)
+        cellThreadID = 0
+        cellGeneration += 1
         cellRunning = true
+        pthread_mutex_unlock(&threadLock)
         let created = pthread_create(&cellThread, &attributes, { raw in
             // pthread_create may store the id only after the thread started: a trap in the first
             // instructions must still be recognised as the cell's.
             CellRunner.cellThread = pthread_self()
+            pthread_mutex_lock(&CellRunner.threadLock)
+            CellRunner.cellThreadID = CellInterrupter.gettid?() ?? 0
+            pthread_mutex_unlock(&CellRunner.threadLock)
             let entry = Unmanaged<EntryBox>.fromOpaque(raw!).takeRetainedValue().entry
             _ = entry(0, nil)
             return nil
         }, box)
         guard created == 0 else {
+            pthread_mutex_lock(&threadLock)
             cellRunning = false
+            pthread_mutex_unlock(&threadLock)
             return .threw(typeName: "ThreadError", description: "could not start the cell's thread")
         }
         pthread_join(cellThread, nil)
+        pthread_mutex_lock(&threadLock)
         cellRunning = false
+        cellThreadID = 0
+        pthread_mutex_unlock(&threadLock)
         return outcome
     }
 

@@ -2,11 +2,13 @@
 /// SwiftCells imports this type).
 ///
 /// One message per line; fields separated by a tab; inside a field `\\`, `\t` and `\n` are escaped.
-/// Commands (kernel → worker): `run <module> <allowStdin 0|1> <library> <entry point>`, `interrupt`,
+/// Commands (kernel → worker): `run <module> <allowStdin 0|1> <library> <entry point>`, `interrupt`, `stop`
+/// (end the cell's thread if it is in its own code; see `CellInterrupter`),
 /// `input <line>`, `noinput`, `exit`.
 /// Events (worker → kernel): `ready <lstmkit-loaded 0|1>`, `done <module> <load s> <run s>`,
 /// `threw <module> <type name> <description>`, `trapped <module> <signal> <library> <offset>`,
-/// `loadfailed <module> <message>`, `input_request <prompt>`.
+/// `loadfailed <module> <message>`, `input_request <prompt>`, `interrupted <module>` (an interrupt ended the
+/// cell's thread while it ran its own code).
 public enum WireFormat {
     /// Encodes fields into one line (with its newline).
     public static func encode(_ fields: [String]) -> String {

@@ -23,6 +23,10 @@ public enum WorkerHost {
         // Interrupts reach cells through the kernel (`interrupt` command): a SIGINT sent to the whole
         // process group (Ctrl-C in a terminal, jupyter_client's signal mode) must not kill the worker.
         signal(SIGINT, SIG_IGN)
+        // Processes a cell starts must not hold the kernel's pipes: a child keeping the event pipe open
+        // would hide this worker's death from the kernel.
+        _ = fcntl(commandFD, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(eventFD, F_SETFD, FD_CLOEXEC)
         pthread_mutex_init(&eventLock, nil)
         StdinBridge.setUp()
         CellRunner.installSignalHandlers()
@@ -34,8 +38,9 @@ public enum WorkerHost {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(commandFD, $0.baseAddress, 65536) }
             if n < 0 && errno == EINTR { continue }
-            // The kernel went away: nothing can ever be reported again.
-            if n <= 0 { _exit(0) }
+            // The kernel went away (also when it was killed with SIGKILL): nothing can ever be reported
+            // again, and what the cells started must not outlive it.
+            if n <= 0 { exitEndingCellProcesses() }
             pending.append(contentsOf: buffer[0..<n])
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
@@ -52,12 +57,17 @@ public enum WorkerHost {
         case "interrupt":
             requestInterrupt?()
             if StdinBridge.isWaiting { StdinBridge.deliver(nil) }
+        case "stop":
+            // After an interrupt that did not end the cell cooperatively: a cell in its own code (a busy
+            // loop) is stopped by ending its thread. The kernel repeats the command while it waits, since a
+            // loop calling into the runtime is in its own code only at times.
+            CellRunner.interruptCellCode()
         case "input":
             StdinBridge.deliver(fields.count > 1 ? fields[1] : "")
         case "noinput":
             StdinBridge.deliver(nil)
         case "exit":
-            _exit(0)
+            exitEndingCellProcesses()
         default:
             fputs("swift-lstm-kernel worker: unknown command \(fields)\n", stderr)
         }
@@ -121,7 +131,16 @@ public enum WorkerHost {
             send(["threw", module, typeName, description])
         case .trapped(let signal, let library, let offset):
             send(["trapped", module, String(signal), library, String(offset)])
+        case .interrupted:
+            send(["interrupted", module])
         }
+    }
+
+    /// Ends every process this worker's cells started (its session, and its descendants that left it),
+    /// then the worker.
+    static func exitEndingCellProcesses() -> Never {
+        ProcessTree.endAll(session: getpid(), root: getpid(), adoptive: false)
+        _exit(0)
     }
 
     /// Writes one event line to the kernel (whole, under a lock: several threads send events).
@@ -133,7 +152,7 @@ public enum WorkerHost {
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(eventFD, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { _exit(0) }
+            if n <= 0 { exitEndingCellProcesses() }
             offset += n
         }
     }

@@ -71,6 +71,10 @@ public protocol ExecutionContext: AnyObject, Sendable {
     /// Asks the frontend for a line of input over the stdin channel (`input_request`); nil when the request
     /// did not allow stdin or the frontend went away.
     func requestInput(prompt: String, password: Bool) -> String?
+    /// A context for output this execution's own threads produce after its reply went out: it publishes
+    /// streams and displays at once with the same request as parent (as ipykernel does), from any thread,
+    /// and never asks for input. The interpreter stops using it when the next execution starts.
+    func afterReply() -> ExecutionContext
 }
 
 /// `is_complete_reply` statuses.

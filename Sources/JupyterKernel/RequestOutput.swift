@@ -88,6 +88,11 @@ final class RequestOutput: ExecutionContext, @unchecked Sendable {
         }
     }
 
+    /// Publishes as this request, but stays open after the reply and never asks for input.
+    func afterReply() -> ExecutionContext {
+        RequestOutput(request: request, session: session, transport: transport, silent: silent, allowStdin: false)
+    }
+
     static func content(_ bundle: MimeBundle, displayID: String?) -> JSONValue {
         var content: [String: JSONValue] = ["data": .object(bundle.data), "metadata": .object(bundle.metadata)]
         content["transient"] = displayID.map { ["display_id": .string($0)] } ?? .object([:])

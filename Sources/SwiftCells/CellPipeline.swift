@@ -112,6 +112,13 @@ public final class CellPipeline {
         table.record(cell.analysis, module: cell.build.module)
     }
 
+    /// Drops a cached build that did not load (from memory and from the disk cache), so the next
+    /// `prepare` of the same code compiles it again.
+    public func discard(_ cell: PreparedCell) {
+        cache.remove(cell.build.key)
+        diskCache?.remove(key: BuildCache.key([cell.build.key, String(cell.build.module)]))
+    }
+
     /// Forgets every name (after `%reset` or a worker restart); built libraries stay cached.
     public func resetState() {
         table = SymbolTable()

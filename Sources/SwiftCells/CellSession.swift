@@ -30,7 +30,7 @@ public final class CellSession: @unchecked Sendable {
     public init(executable: String, binDirectory: String, workDirectory: String) throws(CellError) {
         // `swiftc --version` leaves a folder in $TMPDIR: give it the session's own, emptied at once.
         let temporary = workDirectory + "/tmp"
-        mkdir(temporary, 0o700)
+        PrivateFiles.makeDirectory(temporary)
         let toolchain = try Toolchain.discover(binDirectory: binDirectory, temporaryDirectory: temporary)
         Subprocess.emptyDirectory(temporary)
         pipeline = CellPipeline(toolchain: toolchain, workDirectory: workDirectory, diskCache: DiskBuildCache.standard())
@@ -53,9 +53,25 @@ public final class CellSession: @unchecked Sendable {
     /// The import prelude the next cell gets (for completion).
     public func importHeader() -> String { pipeline.importHeader() }
 
-    /// Compiles and runs one cell; output streams to `sink` while it runs. On failure nothing of the
-    /// cell's declarations is recorded.
-    public func execute(_ code: String, allowStdin: Bool, sink: CellOutputSink) -> Result<CellSummary, CellError> {
+    /// What an interrupt that ended only the cell's thread says.
+    public static let stoppedInOwnCode = "the cell was stopped while it ran its own code; "
+        + "the state of earlier cells is kept"
+
+    /// Compiles and runs one cell; output streams to `sink` while it runs, and what the worker prints
+    /// after the cell ended (a thread it started) goes to `lateSink` until the next cell. On failure
+    /// nothing of the cell's declarations is recorded.
+    public func execute(_ code: String, allowStdin: Bool, sink: CellOutputSink,
+                        lateSink: CellOutputSink? = nil) -> Result<CellSummary, CellError> {
+        let result = executeOnce(code, allowStdin: allowStdin, sink: sink, retryingCachedLoad: true)
+        pthread_mutex_lock(&lock)
+        let current = worker
+        pthread_mutex_unlock(&lock)
+        if let lateSink { current?.watchBetweenCells(sink: lateSink) }
+        return result
+    }
+
+    private func executeOnce(_ code: String, allowStdin: Bool, sink: CellOutputSink,
+                             retryingCachedLoad: Bool) -> Result<CellSummary, CellError> {
         pthread_mutex_lock(&lock)
         interruptRequested = false
         pthread_mutex_unlock(&lock)
@@ -99,6 +115,12 @@ public final class CellSession: @unchecked Sendable {
         case .trapped(_, let report, let library, let offset):
             return .failure(trapError(report: report, library: library, offset: offset, survived: true))
         case .loadFailed(let message):
+            // A library from the cache that does not load is dropped and the cell compiled afresh; the
+            // worker and its state are untouched.
+            if prepared.cached && retryingCachedLoad {
+                pipeline.discard(prepared)
+                return executeOnce(code, allowStdin: allowStdin, sink: sink, retryingCachedLoad: false)
+            }
             return .failure(.load(message))
         case .died(let reason, let report):
             replaceWorker()
@@ -109,6 +131,8 @@ public final class CellSession: @unchecked Sendable {
         case .killedAfterInterrupt:
             replaceWorker()
             return .failure(.interrupted(workerRestarted: true, detail: ""))
+        case .stoppedByInterrupt:
+            return .failure(.interrupted(workerRestarted: false, detail: Self.stoppedInOwnCode))
         }
     }
 

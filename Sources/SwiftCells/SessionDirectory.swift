@@ -4,7 +4,8 @@ import Glibc
 
 /// The folder one kernel session builds its cells in (`$TMPDIR/swift-lstm-cells-<pid>-XXXXXX`: sources,
 /// modules, libraries, and the compiler's own `TMPDIR`). Removed when the session ends; the pid in the name
-/// lets a later kernel remove the folders of kernels that were killed before they could.
+/// lets a later kernel remove the folders of kernels that were killed before they could. The folder and
+/// everything the kernel writes in it are private (0700 folders, 0600 files: see `PrivateFiles`).
 public enum SessionDirectory {
     static let prefix = "swift-lstm-cells-"
 
@@ -16,7 +17,10 @@ public enum SessionDirectory {
         let owner = kept ? "" : "\(getpid())-"
         var template = Array("\(temporary)/\(prefix)\(owner)XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
-        return String(cString: made)
+        let path = String(cString: made)
+        // mkdtemp asks for 0700, which a umask such as 0277 would still narrow: set it exactly.
+        chmod(path, 0o700)
+        return path
     }
 
     /// Removes the session folder and everything in it.

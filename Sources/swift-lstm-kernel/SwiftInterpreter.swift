@@ -65,7 +65,8 @@ final class SwiftInterpreter: Interpreter {
                  context: ExecutionContext) -> (ExecutionOutcome, CellSummary?) {
         if code.allSatisfy(\.isWhitespace) { return (.ok(result: nil), nil) }
         let sink = ContextSink(context: context, silent: request.silent, allowStdin: request.allowStdin)
-        let result = session.execute(code, allowStdin: request.allowStdin, sink: sink)
+        let late = ContextSink(context: context.afterReply(), silent: request.silent, allowStdin: false)
+        let result = session.execute(code, allowStdin: request.allowStdin, sink: sink, lateSink: late)
         if let module = session.lastModule { executionCounts[module] = request.executionCount }
         switch result {
         case .success(let summary):
@@ -143,7 +144,7 @@ final class SwiftInterpreter: Interpreter {
     static func logTimings(_ summary: CellSummary) {
         guard let path = ProcessInfo.processInfo.environment["SWIFT_LSTM_CELL_TIMINGS"],
               let handle = FileHandle(forWritingAtPath: path) ?? {
-                  FileManager.default.createFile(atPath: path, contents: nil)
+                  FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
                   return FileHandle(forWritingAtPath: path)
               }() else { return }
         let t = summary.timings

@@ -90,7 +90,8 @@ extension SwiftInterpreter {
             return ExecutionError(ename: "WorkerDied", evalue: evalue, traceback: ["WorkerDied: \(evalue)", restarted])
         case .interrupted(let workerRestarted, let detail):
             let evalue = workerRestarted
-                ? "the cell did not stop within 2 s of the interrupt, so its worker was restarted"
+                ? "the cell did not stop within 2 s of the interrupt (it was not running its own code: e.g. it "
+                    + "waited in a system call or on a lock), so its worker was restarted"
                 : (detail.isEmpty ? "the cell was interrupted" : caseAndMessage(detail)?.message ?? detail)
             return ExecutionError(ename: "Interrupted", evalue: evalue,
                                   traceback: ["Interrupted: \(evalue)"] + (workerRestarted ? [restarted] : []))

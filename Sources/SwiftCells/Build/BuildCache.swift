@@ -23,6 +23,9 @@ public struct BuildCache: Sendable {
     /// The build for `key`, if there is one.
     public func lookup(_ key: String) -> CellBuild? { builds[key] }
 
+    /// Forgets the build for `key`.
+    public mutating func remove(_ key: String) { builds[key] = nil }
+
     /// Stores a successful build.
     public mutating func store(_ build: CellBuild) { builds[build.key] = build }
 

@@ -33,9 +33,14 @@ public struct CellCompiler: Sendable {
     public func build(source: String, module: Int, linking: [Int], key: String,
                       timings: inout Timings) throws(CellError) -> CellBuild {
         let dir = "\(workDirectory)/cell\(module)"
-        mkdir(dir, 0o755)
-        mkdir(temporaryDirectory, 0o700)
-        defer { Subprocess.emptyDirectory(temporaryDirectory) }
+        PrivateFiles.makeDirectory(dir)
+        PrivateFiles.makeDirectory(temporaryDirectory)
+        defer {
+            Subprocess.emptyDirectory(temporaryDirectory)
+            // swiftc and the linker create their outputs with the umask's modes: make them private.
+            PrivateFiles.restrict(dir)
+            PrivateFiles.restrict(workDirectory, recursive: false)
+        }
         let environment = Subprocess.environment(temporaryDirectory: temporaryDirectory)
         let sourcePath = dir + "/main.swift"
         guard write(source, to: sourcePath) else {
@@ -107,17 +112,7 @@ public struct CellCompiler: Sendable {
     }
 
     private func write(_ text: String, to path: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return false }
-            offset += n
-        }
-        return true
+        PrivateFiles.write(Array(text.utf8), to: path)
     }
 }
 

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Built cells kept on disk across kernel sessions, so "Restart & Run All" of an unchanged notebook loads
 /// each cell's library instead of recompiling it.
 ///
@@ -7,7 +11,8 @@ import Foundation
 /// fingerprint) plus the module number, because the module name is compiled into the library. Cells are
 /// linked with `$ORIGIN` as their search path for earlier cells, so a library copied into a new session
 /// folder finds its predecessors there. Entries are written to a temporary folder and renamed into place,
-/// so a concurrent kernel never sees half an entry.
+/// so a concurrent kernel never sees half an entry. Each entry records the SHA-256 of its files, checked
+/// while they are copied out: a truncated or planted library is deleted and rebuilt, never loaded.
 public struct DiskBuildCache: Sendable {
     /// The folder holding one subfolder per entry.
     public let directory: String
@@ -29,51 +34,100 @@ public struct DiskBuildCache: Sendable {
         return DiskBuildCache(directory: directory)
     }
 
-    /// A cache in `directory` (created when missing); nil when it cannot be created.
+    /// A cache in `directory` (created 0700 when missing); nil when it cannot be created.
     public init?(directory: String) {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            return nil
-        }
+        guard PrivateFiles.makeDirectory(directory) else { return nil }
         self.directory = directory
     }
 
     static func files(module: Int) -> [String] { ["libCell\(module).so", "Cell\(module).swiftmodule"] }
 
-    /// Copies the entry's files into `workDirectory`; false when there is no (complete) entry.
+    /// The file in each entry recording `<sha256> <size> <name>` for every file of the entry.
+    static let checksumFile = "SHA256SUMS"
+
+    /// Copies the entry's files into `workDirectory`, checking each against the entry's recorded SHA-256
+    /// and size as it is copied; false when there is no entry. An entry that does not match (a truncated
+    /// or replaced library, or one written before checksums were kept) is deleted, so the cell is compiled
+    /// again and a damaged library is never loaded.
     public func fetch(key: String, module: Int, into workDirectory: String) -> Bool {
         let entry = "\(directory)/\(key)"
-        let manager = FileManager.default
+        var info = stat()
+        guard stat(entry, &info) == 0 else { return false }
         let names = Self.files(module: module)
-        guard names.allSatisfy({ manager.fileExists(atPath: "\(entry)/\($0)") }) else { return false }
-        for name in names {
+        let recorded = Self.readChecksums("\(entry)/\(Self.checksumFile)")
+        var good = names.allSatisfy { recorded[$0] != nil }
+        for name in names where good {
+            // A file of the wrong size is rejected before anything is copied (a planted huge file).
+            var file = stat()
+            guard stat("\(entry)/\(name)", &file) == 0, Int(file.st_size) == recorded[name]?.size else {
+                good = false
+                break
+            }
             let target = "\(workDirectory)/\(name)"
-            try? manager.removeItem(atPath: target)
-            guard (try? manager.copyItem(atPath: "\(entry)/\(name)", toPath: target)) != nil else { return false }
+            guard let copied = PrivateFiles.copy(from: "\(entry)/\(name)", to: target),
+                  let expected = recorded[name], copied.digest == expected.digest, copied.size == expected.size else {
+                good = false
+                break
+            }
+        }
+        guard good else {
+            for name in names { unlink("\(workDirectory)/\(name)") }
+            remove(key: key)
+            return false
         }
         // Touch the entry: eviction removes the least recently used.
-        try? manager.setAttributes([.modificationDate: Date()], ofItemAtPath: entry)
+        utimes(entry, nil)
         return true
     }
 
-    /// Stores the files of a fresh build from `workDirectory` (best effort: a full disk only costs speed).
+    /// Stores the files of a fresh build from `workDirectory` with their checksums (best effort: a full
+    /// disk only costs speed). Folders are 0700 and files 0600.
     public func save(key: String, module: Int, from workDirectory: String) {
-        let manager = FileManager.default
         let entry = "\(directory)/\(key)"
-        guard !manager.fileExists(atPath: entry) else { return }
+        var info = stat()
+        guard stat(entry, &info) != 0 else { return }
         let staging = "\(directory)/.staging-\(key)-\(getpid())"
-        do {
-            try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
-            for name in Self.files(module: module) {
-                try manager.copyItem(atPath: "\(workDirectory)/\(name)", toPath: "\(staging)/\(name)")
+        Subprocess.removeTree(staging)
+        var sums = ""
+        var complete = PrivateFiles.makeDirectory(staging)
+        for name in Self.files(module: module) where complete {
+            guard let copied = PrivateFiles.copy(from: "\(workDirectory)/\(name)", to: "\(staging)/\(name)") else {
+                complete = false
+                break
             }
-            try manager.moveItem(atPath: staging, toPath: entry)
-        } catch {
-            try? manager.removeItem(atPath: staging)
+            sums += "\(copied.digest) \(copied.size) \(name)\n"
+        }
+        complete = complete && PrivateFiles.write(Array(sums.utf8), to: "\(staging)/\(Self.checksumFile)")
+        guard complete, rename(staging, entry) == 0 else {
+            Subprocess.removeTree(staging)
             return
         }
         evictIfNeeded()
+    }
+
+    /// Deletes the entry for `key`, if there is one.
+    public func remove(key: String) {
+        let entry = "\(directory)/\(key)"
+        // Renamed away first, so a concurrent kernel never sees it half deleted.
+        let doomed = "\(directory)/.removing-\(key)-\(getpid())"
+        if rename(entry, doomed) == 0 { Subprocess.removeTree(doomed) }
+    }
+
+    /// `name → (digest, size)` from a checksum file; empty when it is missing or unreadable.
+    static func readChecksums(_ path: String) -> [String: (digest: String, size: Int)] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [:] }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return [:] }
+        var sums: [String: (digest: String, size: Int)] = [:]
+        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, fields[0].count == 64, let size = Int(fields[1]) else { continue }
+            sums[String(fields[2])] = (String(fields[0]), size)
+        }
+        return sums
     }
 
     private func evictIfNeeded() {

@@ -209,6 +209,7 @@ public final class CompletionEngine: @unchecked Sendable {
             try? FileManager.default.removeItem(at: directory)
             return nil
         }
+        PrivateFiles.restrict(directory.path)
         workspace = directory
         return directory
     }

@@ -1,3 +1,4 @@
+import CellHost
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -64,6 +65,8 @@ final class LanguageServerConnection: @unchecked Sendable {
             close(fromServer)
             throw error
         }
+        // Not a worker's orphan: the kernel's clean-up of cell processes must leave the server alone.
+        ProcessTree.protect(process.processIdentifier)
         let reader = Thread { [self] in readLoop() }
         reader.name = "sourcekit-lsp reader"
         reader.start()

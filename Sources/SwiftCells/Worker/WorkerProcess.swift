@@ -27,6 +27,8 @@ public enum WorkerRunResult: Equatable, Sendable {
     case died(reason: String, report: [String])
     /// The cell did not stop within the grace period after an interrupt and the worker was killed.
     case killedAfterInterrupt
+    /// An interrupt found the cell running its own code and ended only the cell's thread.
+    case stoppedByInterrupt
 }
 
 /// The kernel's handle on one worker process: spawns `swift-lstm-kernel worker` with its pipes, runs
@@ -48,9 +50,24 @@ public final class WorkerProcess: @unchecked Sendable {
     private var exited = false
     /// Seconds a cell gets to stop after an interrupt before its worker is killed.
     public var interruptGracePeriod = 2.0
+    /// Seconds between `stop` commands within the grace period (the first one this long after the
+    /// interrupt): the worker ends the cell's thread only when the signal finds it in the cell's own code,
+    /// and a loop that calls into the Swift runtime is there only part of the time.
+    var interruptRepeatInterval = 0.15
+    /// Reads output between cells (`watchBetweenCells`); nil while a cell runs or nobody watches.
+    private var watcher: BetweenCellsWatcher?
+
+    /// Once per kernel process: a write to a dead worker's pipe must fail with EPIPE, not kill the
+    /// kernel with SIGPIPE; and the kernel adopts the orphans of its workers' cells (a child subreaper),
+    /// so it can end them with the worker.
+    private static let processSetUp: Void = {
+        signal(SIGPIPE, SIG_IGN)
+        ProcessTree.becomeSubreaper()
+    }()
 
     /// Starts a worker: `executable worker`, loading `library` (libLSTMKit.so) when given.
     public init(executable: String, library: String?) throws(CellError) {
+        _ = Self.processSetUp
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
             var fds: [Int32] = [0, 0]
@@ -81,11 +98,23 @@ public final class WorkerProcess: @unchecked Sendable {
                         "SWIFT_LSTM_LIBRARY=\(library ?? "")",
                         // The runtime's backtracer would take over the trap signals and take seconds.
                         "SWIFT_BACKTRACE=enable=no"]
+        // The worker leads a session of its own: every process its cells start stays in it (also
+        // Foundation's `Process`, which gives each child its own process group), so ending the session
+        // ends them. SIGPIPE, ignored by the kernel, gets its default action back in the worker.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        let setSession: Int32 = 0x80  // POSIX_SPAWN_SETSID (glibc 2.26+)
+        posix_spawnattr_setflags(&attributes, Int16(setSession | POSIX_SPAWN_SETSIGDEF))
         var child = pid_t()
         let arguments = [executable, "worker"]
         let status = Subprocess.withCStrings(arguments) { argv in
             Subprocess.withCStrings(environment) { envp in
-                posix_spawn(&child, executable, &actions, nil, argv, envp)
+                posix_spawn(&child, executable, &actions, &attributes, argv, envp)
             }
         }
         for fd in [command[0], event[1], out[1], err[1]] { close(fd) }
@@ -94,6 +123,7 @@ public final class WorkerProcess: @unchecked Sendable {
             throw .setup("could not start the worker \(executable): \(String(cString: strerror(status)))")
         }
         pid = child
+        ProcessTree.protect(child)
         commandFD = command[1]
         eventReader = LineReader(fd: event[0])
         stdoutReader = ChunkReader(fd: out[0])
@@ -127,20 +157,45 @@ public final class WorkerProcess: @unchecked Sendable {
         if isRunning { send(["interrupt"]) }
     }
 
-    /// Kills the worker process (used when it must be replaced, and at shutdown).
+    /// Kills the worker process and every process its cells started (used when it must be replaced, and
+    /// at shutdown).
     public func terminate() {
+        stopWatching()
         guard !exited else { return }
         send(["exit"])
         kill(pid, SIGKILL)
         _ = reap()
     }
 
+    /// Publishes what the worker prints while no cell runs (a thread a cell started) to `sink` at once,
+    /// from a thread of its own, until the next `run` or `terminate`.
+    public func watchBetweenCells(sink: CellOutputSink) {
+        stopWatching()
+        guard !exited else { return }
+        watcher = BetweenCellsWatcher(stdout: stdoutReader, stderr: stderrReader, splitter: splitter, sink: sink)
+    }
+
+    /// Stops the watcher and takes its readers back (they hold the partial text it read).
+    private func stopWatching() {
+        guard let watcher else { return }
+        self.watcher = nil
+        let state = watcher.stop()
+        stdoutReader = state.stdout
+        stderrReader = state.stderr
+        splitter = state.splitter
+    }
+
     /// Runs a built cell and streams its output to `sink` until it ends: text joined into pieces at most
     /// 50 ms old (`StreamCoalescer`), all of it published before this returns. Shell thread.
     public func run(_ build: CellBuild, allowStdin: Bool, sink userSink: CellOutputSink,
                     filter: inout RuntimeMessageFilter) -> WorkerRunResult {
+        stopWatching()
         let sink = StreamCoalescer(sink: userSink)
-        defer { sink.flush() }
+        defer {
+            sink.flush()
+            // Orphans of this cell's processes that ended by themselves, re-parented to the kernel.
+            ProcessTree.reapAdopted()
+        }
         splitter = DisplayRecordSplitter()
         pthread_mutex_lock(&lock)
         running = true
@@ -152,8 +207,13 @@ public final class WorkerProcess: @unchecked Sendable {
             pthread_mutex_unlock(&lock)
         }
         guard send(["run", String(build.module), allowStdin ? "1" : "0", build.libraryPath, build.entryPoint]) else {
-            return died(filter: &filter, sink: sink)
+            // EPIPE: the worker died while no cell ran (the out-of-memory killer, a user's `kill`).
+            if case .died(let reason, let report) = died(filter: &filter, sink: sink) {
+                return .died(reason: "before the cell started, while the worker was idle: \(reason)", report: report)
+            }
+            return .died(reason: "before the cell started", report: [])
         }
+        var lastInterruptSent = 0.0
         var lastInput = Clock.now()
         while true {
             var fds = [stdoutReader.fd, stderrReader.fd, eventReader.fd].map {
@@ -186,6 +246,11 @@ public final class WorkerProcess: @unchecked Sendable {
             pthread_mutex_lock(&lock)
             let since = interruptRequestedAt
             pthread_mutex_unlock(&lock)
+            if let since, Clock.now() - lastInterruptSent > interruptRepeatInterval {
+                lastInterruptSent = Clock.now()
+                // The first interval is left to cooperative stops (LSTMKit's loops check a flag).
+                if Clock.now() - since > interruptRepeatInterval { send(["stop"]) }
+            }
             if let since, Clock.now() - since > interruptGracePeriod {
                 terminate()
                 drainOutput(sink: sink, filter: &filter)
@@ -217,6 +282,10 @@ public final class WorkerProcess: @unchecked Sendable {
                             library: fields[3], offset: Int(fields[4]) ?? 0)
         case "loadfailed" where fields.count >= 3:
             return .loadFailed(fields[2])
+        case "interrupted":
+            let rest = filter.finish()
+            if !rest.isEmpty { sink.cellOutput(rest, isError: true) }
+            return .stoppedByInterrupt
         case "input_request":
             let answer = sink.cellNeedsInput(prompt: fields.count > 1 ? fields[1] : "")
             send(answer.map { ["input", $0] } ?? ["noinput"])
@@ -238,6 +307,10 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Passes stdout pieces on; a "record" that is not a JSON object was the cell's own text after all.
     private func publish(_ pieces: [DisplayRecordSplitter.Piece], to sink: CellOutputSink) {
+        Self.publish(pieces, to: sink)
+    }
+
+    static func publish(_ pieces: [DisplayRecordSplitter.Piece], to sink: CellOutputSink) {
         for piece in pieces {
             switch piece {
             case .text(let text):
@@ -261,9 +334,11 @@ public final class WorkerProcess: @unchecked Sendable {
         return .died(reason: reason, report: filter.takeRuntimeReport())
     }
 
-    /// Waits for the worker to exit and says how it ended.
+    /// Ends every process the worker's cells started, waits for the worker to exit and says how it ended.
     private func reap() -> String {
         guard !exited else { return "it had already exited" }
+        // Before the worker's pid is reaped, so its session id cannot belong to a new process yet.
+        ProcessTree.endAll(session: pid, root: pid, adoptive: true)
         var status: Int32 = 0
         // A worker whose event pipe closed normally is exiting; one that closed it by itself (a cell
         // calling close(4)) would leave us waiting forever, so it gets two seconds, then SIGKILL.
@@ -279,6 +354,7 @@ public final class WorkerProcess: @unchecked Sendable {
             usleep(5000)
         }
         exited = true
+        ProcessTree.release(pid)
         let signal = status & 0x7f
         if signal == 0 { return "it exited with status \((status >> 8) & 0xff)" }
         let name = [4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL",
