@@ -233,9 +233,6 @@ def test_inspect_an_overloaded_name_lists_every_overload(kc):
     assert "Scales every value of a series" in text and "Scales every window of a batch" in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="the disk build cache keeps libCellN.so and CellN.swiftmodule but not "
-                   "CellN.swiftdoc (SwiftCells/Build/DiskBuildCache.files), so a cell built from the cache "
-                   "loses its doc comments")
 def test_inspect_keeps_doc_comments_of_a_cell_restored_from_the_build_cache(kc):
     km, client = start_client()   # same cache as `kc`: EARLIER_CELL is a cache hit now
     try:

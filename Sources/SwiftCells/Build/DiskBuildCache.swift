@@ -40,7 +40,10 @@ public struct DiskBuildCache: Sendable {
         self.directory = directory
     }
 
-    static func files(module: Int) -> [String] { ["libCell\(module).so", "Cell\(module).swiftmodule"] }
+    /// The library, its module, and its doc comments (inspect shows them for an earlier cell's names).
+    static func files(module: Int) -> [String] {
+        ["libCell\(module).so", "Cell\(module).swiftmodule", "Cell\(module).swiftdoc"]
+    }
 
     /// The file in each entry recording `<sha256> <size> <name>` for every file of the entry.
     static let checksumFile = "SHA256SUMS"
