@@ -49,6 +49,7 @@ enum CellInterrupter {
         sigaction(signalNumber, &action, nil)
         _ = gettid
         _ = tgkill
+        _ = frames    // a lazy global: its first use must not be inside the handler (swift_once, malloc)
     }
 
     /// Records the executable segments of the cell libraries and of the worker executable.

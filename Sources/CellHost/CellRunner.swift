@@ -53,6 +53,20 @@ enum CellRunner {
         CellInterrupter.install()
     }
 
+    /// Whether the thread `tid` of this process is running or runnable (state `R` in
+    /// `/proc/self/task/<tid>/stat`), as a busy loop is, rather than asleep in the kernel.
+    static func threadIsRunning(_ tid: pid_t) -> Bool {
+        let fd = open("/proc/self/task/\(tid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return false }
+        // "tid (name) S …": the name may hold spaces and parentheses, so look after the last ')'.
+        guard let close = buffer[0..<n].lastIndex(of: UInt8(ascii: ")")), close + 2 < n else { return false }
+        return buffer[close + 2] == UInt8(ascii: "R")
+    }
+
     /// Signals the cell's thread every 5 ms for 1.6 s (from a thread of its own), until the signal finds
     /// it in its own code and ends it, or the cell ends: a loop that calls into the Swift runtime is in its
     /// own code only part of the time. Any thread; a second call while one is at work does nothing.
@@ -69,7 +83,11 @@ enum CellRunner {
             for _ in 0..<320 {
                 pthread_mutex_lock(&CellRunner.threadLock)
                 let current = CellRunner.cellRunning && CellRunner.cellGeneration == generation
-                if current, CellRunner.cellThreadID != 0, let tgkill = CellInterrupter.tgkill {
+                // Only a thread that is running is signalled: one asleep in a system call (sleep, a read)
+                // would have that call cut short and go on with its next statement, which an interrupt
+                // must not cause; such a cell is left to the restart fallback.
+                if current, CellRunner.cellThreadID != 0, let tgkill = CellInterrupter.tgkill,
+                   CellRunner.threadIsRunning(CellRunner.cellThreadID) {
                     _ = tgkill(getpid(), CellRunner.cellThreadID, CellInterrupter.signalNumber)
                 }
                 pthread_mutex_unlock(&CellRunner.threadLock)

@@ -57,37 +57,44 @@ public final class HistoryStore: @unchecked Sendable {
     public init(fileURL: URL?) {
         self.fileURL = fileURL
         var skipped = 0
-        if let fileURL, let data = Self.readTail(of: fileURL, limit: Self.startupReadLimit) {
+        var limit = Self.startupReadLimit
+        // Normally one read; only when the window holds no whole entry (its end is one huge line written
+        // before inputs were capped) is it widened, so the session number still follows the newest one.
+        while let fileURL, let (data, wholeFile) = Self.readTail(of: fileURL, limit: limit) {
+            skipped = 0
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 // A damaged line (a crash mid-write, a hand edit) is skipped rather than losing the whole file.
                 if let entry = HistoryEntry(jsonLine: Data(line)) { entries.append(entry) } else { skipped += 1 }
             }
+            if !entries.isEmpty || wholeFile || limit >= 64 * Self.startupReadLimit { break }
+            limit *= 4
         }
         if skipped > 0, let fileURL { KernelLog.write("history: skipped \(skipped) unreadable line(s) in \(fileURL.path)") }
         let newest = entries.map(\.session).max() ?? 0
         session = newest < Int.max ? newest + 1 : newest
     }
 
-    /// The last `limit` bytes of the file, from the first line that starts inside them; nil when unreadable.
-    static func readTail(of fileURL: URL, limit: Int) -> Data? {
+    /// The last `limit` bytes of the file, from the first line that starts inside them, and whether that
+    /// is the whole file; nil when unreadable.
+    static func readTail(of fileURL: URL, limit: Int) -> (Data, wholeFile: Bool)? {
         guard let handle = try? FileHandle(forReadingFrom: fileURL) else { return nil }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd() else { return nil }
         let start = size > UInt64(limit) ? size - UInt64(limit) : 0
         do {
             try handle.seek(toOffset: start)
-            guard var data = try handle.readToEnd() else { return Data() }
+            guard var data = try handle.readToEnd() else { return (Data(), start == 0) }
             if start > 0 {
                 // The first line is cut (unless the cut fell just after a newline): drop it.
                 var previous = Data()
                 try handle.seek(toOffset: start - 1)
                 previous = try handle.read(upToCount: 1) ?? Data()
                 if previous != Data([UInt8(ascii: "\n")]) {
-                    guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return Data() }
+                    guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return (Data(), false) }
                     data = data[(newline + 1)...]
                 }
             }
-            return Data(data)
+            return (Data(data), start == 0)
         } catch {
             return nil
         }

@@ -40,7 +40,10 @@ final class ZMQTransport: KernelTransport, @unchecked Sendable {
     /// Throws `UnreadableMessage` when only the body is unreadable.
     func decode(_ frames: [Data]) throws -> Message {
         let message = try codec.decode(frames)
-        if let signature = WireCodec.signature(of: frames), !signatures.recordFirstUse(of: signature) {
+        // Hex digits are compared without regard to case by the signer, so the same signature with its
+        // letters upper-cased must count as the same message.
+        if let signature = WireCodec.signature(of: frames),
+           !signatures.recordFirstUse(of: Data(String(decoding: signature, as: UTF8.self).lowercased().utf8)) {
             throw WireError.replayed(msgID: message.header.msgID)
         }
         return message

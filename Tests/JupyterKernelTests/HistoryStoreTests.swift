@@ -74,6 +74,14 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertEqual(offered.first?.input, filler, "the line cut by the read window is dropped, not mangled")
     }
 
+    func testAHugeLastLineFromBeforeTheCapStillNumbersTheNextSession() throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let huge = String(repeating: "y", count: HistoryStore.startupReadLimit + 1000)
+        let text = #"{"session": 5, "line": 1, "input": "small"}"# + "\n" + #"{"session": 6, "line": 1, "input": "\#(huge)"}"# + "\n"
+        try Data(text.utf8).write(to: file)
+        XCTAssertEqual(HistoryStore(fileURL: file).session, 7, "the window is widened until a whole entry is in it")
+    }
+
     func testHugeInputsAreStoredCutAtACharacterBoundary() throws {
         let store = HistoryStore(fileURL: file)
         let input = String(repeating: "é", count: HistoryStore.largestStoredInput)   // 2 bytes each

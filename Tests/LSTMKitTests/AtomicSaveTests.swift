@@ -36,6 +36,21 @@ final class AtomicSaveTests: XCTestCase {
         XCTAssertEqual(try entries(directory.appendingPathComponent("nested")), ["model"], "no temporary folder left")
     }
 
+    func testAFolderOpenedInJupyterLabIsReplacedKeepingItsHiddenEntriesAndItsMode() throws {
+        let url = directory.appendingPathComponent("m")
+        try model("a").save(to: url)
+        let checkpoints = url.appendingPathComponent(".ipynb_checkpoints")
+        try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: false)
+        try Data("{}".utf8).write(to: checkpoints.appendingPathComponent("model-checkpoint.json"))
+        XCTAssertEqual(chmod(url.path, 0o700), 0)
+        let b = try model("b", units: 5)
+        try b.save(to: url)
+        XCTAssertEqual(try Model.load(from: url).getWeights(), b.getWeights())
+        XCTAssertEqual(try entries(url), [".ipynb_checkpoints", "model.json", "model.safetensors"])
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int)
+        XCTAssertEqual(mode & 0o777, 0o700, "a folder the user made private stays private")
+    }
+
     func testSavingOverAFileOrAFolderOfOtherFilesThrowsAndTouchesNothing() throws {
         let file = directory.appendingPathComponent("notes.txt")
         try Data("keep me".utf8).write(to: file)

@@ -33,6 +33,7 @@ final class DiskBuildCacheTests: XCTestCase {
         XCTAssertTrue(PrivateFiles.makeDirectory(work))
         write(String(repeating: "library bytes ", count: 1000), work + "/libCell2.so")
         write("module", work + "/Cell2.swiftmodule")
+        write("doc comments", work + "/Cell2.swiftdoc")
         let cache = DiskBuildCache(directory: root + "/cache/cells")!
         cache.save(key: "k", module: 2, from: work)
         return (cache, work)
@@ -46,11 +47,33 @@ final class DiskBuildCacheTests: XCTestCase {
         XCTAssertTrue(PrivateFiles.makeDirectory(session))
         XCTAssertTrue(cache.fetch(key: "k", module: 2, into: session))
         XCTAssertEqual(try String(contentsOfFile: session + "/Cell2.swiftmodule", encoding: .utf8), "module")
+        XCTAssertEqual(try String(contentsOfFile: session + "/Cell2.swiftdoc", encoding: .utf8), "doc comments",
+                       "doc comments come back with the cell, so inspect still shows them")
         for folder in [root + "/cache", cache.directory, cache.directory + "/k"] { XCTAssertEqual(mode(folder), 0o700, folder) }
-        for file in ["/k/libCell2.so", "/k/Cell2.swiftmodule", "/k/SHA256SUMS"] {
+        for file in ["/k/libCell2.so", "/k/Cell2.swiftmodule", "/k/Cell2.swiftdoc", "/k/SHA256SUMS"] {
             XCTAssertEqual(mode(cache.directory + file), 0o600, file)
         }
         XCTAssertEqual(mode(session + "/libCell2.so"), 0o600)
+    }
+
+    func testExistingFoldersAboveTheCacheKeepTheirPermissions() {
+        let shared = root + "/shared"
+        XCTAssertEqual(mkdir(shared, 0o755), 0)
+        XCTAssertEqual(chmod(shared, 0o1777), 0)                    // like /tmp: sticky, open to all
+        XCTAssertNotNil(DiskBuildCache(directory: shared + "/mine/cells"))
+        XCTAssertEqual(mode(shared), 0o1777, "a folder the kernel did not create is not its to change")
+        XCTAssertEqual(mode(shared + "/mine"), 0o700)
+        XCTAssertEqual(mode(shared + "/mine/cells"), 0o700)
+    }
+
+    func testACacheFolderOthersCanWriteIsNotUsed() {
+        let open = root + "/open"
+        XCTAssertEqual(mkdir(open, 0o700), 0)
+        XCTAssertEqual(chmod(open, 0o777), 0)
+        XCTAssertNil(DiskBuildCache(directory: open), "whoever can write there could plant a library and its checksum")
+        XCTAssertEqual(symlink(root, root + "/link"), 0)
+        XCTAssertNil(DiskBuildCache(directory: root + "/link"))
+        XCTAssertEqual(mode(open), 0o777, "and it is left as it was")
     }
 
     func testATruncatedLibraryIsNotFetchedAndItsEntryIsDeleted() throws {

@@ -291,6 +291,19 @@ def test_interrupting_a_busy_loop_stops_only_the_cell_and_keeps_state(kernel_man
     assert run(kernel_client, "print(survivor + 1)").stream() == "42\n"
 
 
+def test_an_interrupted_sleep_does_not_go_on_to_the_next_statement(kernel_manager, kernel_client):
+    """The interrupt must stop the cell, not cut its sleep short and let it carry on: a thread asleep in a
+    system call is not signalled, so the restart fallback ends it."""
+    timer = threading.Timer(1.0, kernel_manager.interrupt_kernel)
+    timer.start()
+    try:
+        result = run(kernel_client, 'import Glibc\nsleep(6)\nprint("went on after the interrupt")')
+    finally:
+        timer.cancel()
+    assert result.error["ename"] == "Interrupted", result.error
+    assert "went on after the interrupt" not in result.stream()
+
+
 # MARK: - Item 10: a worker killed while idle
 
 

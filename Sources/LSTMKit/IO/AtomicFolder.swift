@@ -36,7 +36,10 @@ enum AtomicFolder {
             guard isDirectory.boolValue else {
                 throw LSTMKitError.io("\(target.path) is a file; expected a model folder written by save(to:), or no file at that path")
             }
-            let foreign = ((try? fm.contentsOfDirectory(atPath: target.path)) ?? []).filter { !ownedNames.contains($0) }.sorted()
+            // Hidden entries (JupyterLab's `.ipynb_checkpoints`, editors' files) are not the user's data
+            // either way; they are carried over into the new folder below.
+            let foreign = ((try? fm.contentsOfDirectory(atPath: target.path)) ?? [])
+                .filter { !ownedNames.contains($0) && !$0.hasPrefix(".") }.sorted()
             guard foreign.isEmpty else {
                 throw LSTMKitError.io(
                     "\(target.path) holds files save(to:) did not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")); expected only \(ownedNames.sorted().joined(separator: " and ")): choose an empty or new folder")
@@ -51,6 +54,15 @@ enum AtomicFolder {
         guard mkdir(temp.path, 0o755) == 0 else { throw posixError("create the temporary folder", temp.path) }
         var committed = false
         defer { if !committed { try? fm.removeItem(at: temp) } }
+        var oldInfo = stat()
+        if exists, stat(target.path, &oldInfo) == 0 {
+            // The new folder gets the old one's permissions (a folder the user made private stays private)
+            // and its hidden entries, moved (same file system: a rename) before the swap.
+            _ = chmod(temp.path, oldInfo.st_mode & 0o7777)
+            for hidden in ((try? fm.contentsOfDirectory(atPath: target.path)) ?? []) where hidden.hasPrefix(".") {
+                _ = rename(target.appendingPathComponent(hidden).path, temp.appendingPathComponent(hidden).path)
+            }
+        }
         for file in files { try writeSynced(file.data, to: temp.appendingPathComponent(file.name)) }
         try syncPath(temp.path)
 

@@ -37,13 +37,19 @@ public struct DiskBuildCache: Sendable {
     /// A cache in `directory` (created 0700 when missing); nil when it cannot be created.
     public init?(directory: String) {
         guard PrivateFiles.makeDirectory(directory) else { return nil }
+        if let reason = PrivateFiles.untrustedReason(directory) {
+            fputs("[swift-lstm-kernel] not using the cell cache \(directory): \(reason)\n", stderr)
+            return nil
+        }
         self.directory = directory
     }
 
-    /// The library, its module, and its doc comments (inspect shows them for an earlier cell's names).
-    static func files(module: Int) -> [String] {
-        ["libCell\(module).so", "Cell\(module).swiftmodule", "Cell\(module).swiftdoc"]
-    }
+    /// The files every entry has: the library and its module.
+    static func files(module: Int) -> [String] { ["libCell\(module).so", "Cell\(module).swiftmodule"] }
+
+    /// Files kept when the build made them: the doc comments, which inspect shows for an earlier cell's
+    /// names. Checked like the others when an entry records them.
+    static func optionalFiles(module: Int) -> [String] { ["Cell\(module).swiftdoc"] }
 
     /// The file in each entry recording `<sha256> <size> <name>` for every file of the entry.
     static let checksumFile = "SHA256SUMS"
@@ -56,9 +62,10 @@ public struct DiskBuildCache: Sendable {
         let entry = "\(directory)/\(key)"
         var info = stat()
         guard stat(entry, &info) == 0 else { return false }
-        let names = Self.files(module: module)
         let recorded = Self.readChecksums("\(entry)/\(Self.checksumFile)")
-        var good = names.allSatisfy { recorded[$0] != nil }
+        let required = Self.files(module: module)
+        let names = required + Self.optionalFiles(module: module).filter { recorded[$0] != nil }
+        var good = required.allSatisfy { recorded[$0] != nil }
         for name in names where good {
             // A file of the wrong size is rejected before anything is copied (a planted huge file).
             var file = stat()
@@ -93,7 +100,8 @@ public struct DiskBuildCache: Sendable {
         Subprocess.removeTree(staging)
         var sums = ""
         var complete = PrivateFiles.makeDirectory(staging)
-        for name in Self.files(module: module) where complete {
+        let optional = Self.optionalFiles(module: module).filter { access("\(workDirectory)/\($0)", F_OK) == 0 }
+        for name in Self.files(module: module) + optional where complete {
             guard let copied = PrivateFiles.copy(from: "\(workDirectory)/\(name)", to: "\(staging)/\(name)") else {
                 complete = false
                 break
@@ -140,7 +148,7 @@ public struct DiskBuildCache: Sendable {
             let date = (try? manager.attributesOfItem(atPath: "\(directory)/\(name)")[.modificationDate]) as? Date
             return (name, date ?? .distantPast)
         }.sorted { $0.1 < $1.1 }
-        for (name, _) in dated.prefix(dated.count - capacity * 9 / 10) {
+        for (name, _) in dated.prefix(max(0, dated.count - capacity * 9 / 10)) {
             try? manager.removeItem(atPath: "\(directory)/\(name)")
         }
     }

@@ -9,19 +9,31 @@ import Glibc
 /// 0 would otherwise leave them open). Cells' string literals end up in their libraries, so everything
 /// the kernel writes for them is private.
 enum PrivateFiles {
-    /// Creates `path` (and missing parents) as 0700 folders; an existing `path` is made 0700 too.
+    /// Creates `path` and its missing parents as 0700 folders. Folders that already exist are left exactly
+    /// as they are: they may be shared ones (`/tmp`, a home folder, a team share) whose permissions are not
+    /// ours to change, even when the kernel runs as their owner.
     @discardableResult
     static func makeDirectory(_ path: String) -> Bool {
         var info = stat()
-        if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { return false }
-            if info.st_uid == geteuid() { chmod(path, 0o700) }
-            return true
-        }
+        if stat(path, &info) == 0 { return (info.st_mode & S_IFMT) == S_IFDIR }
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        if !parent.isEmpty && parent != path { makeDirectory(parent) }
-        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { return false }
-        return chmod(path, 0o700) == 0
+        if !parent.isEmpty && parent != path { guard makeDirectory(parent) else { return false } }
+        if mkdir(path, 0o700) == 0 { return chmod(path, 0o700) == 0 }
+        // Made by a concurrent kernel in the meantime: fine if it is a folder.
+        return errno == EEXIST && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Why `path` (an existing folder) must not hold code the kernel will load, or nil when it may: it must
+    /// be ours, not a symbolic link, and writable by nobody else (whoever can write there could plant a
+    /// library together with a matching checksum).
+    static func untrustedReason(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return "it cannot be read (\(String(cString: strerror(errno))))" }
+        if (info.st_mode & S_IFMT) == S_IFLNK { return "it is a symbolic link" }
+        if (info.st_mode & S_IFMT) != S_IFDIR { return "it is not a folder" }
+        if info.st_uid != geteuid() { return "it belongs to user \(info.st_uid), not to this kernel's user \(geteuid())" }
+        if info.st_mode & 0o022 != 0 { return String(format: "others can write to it (mode %o)", info.st_mode & 0o777) }
+        return nil
     }
 
     /// Writes `bytes` to a new file at `path` (replacing one there), mode 0600.
