@@ -148,6 +148,19 @@ def test_a_replayed_execute_request_runs_once(kernel_client, raw):
     assert [entry[2] for entry in history].count(code) == 1
 
 
+def test_a_replay_with_its_signature_upper_cased_is_still_a_replay(kernel_client, raw):
+    content = {"code": f"let shoutProbe = {uuid.uuid4().int % 100000}", "silent": False, "store_history": True,
+               "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+    frames = raw.send("execute_request", content)
+    assert raw.reply(timeout=120)[1]["status"] == "ok"
+    shouted = list(frames)
+    shouted[1] = frames[1].upper()                        # the same HMAC, written in capitals
+    raw.socket.send_multipart(shouted)
+    raw.send("kernel_info_request", {})
+    header, _ = raw.reply(timeout=60)
+    assert header["msg_type"] == "kernel_info_reply", "the upper-cased replay ran again"
+
+
 # ---- item 3: the stop_on_error race ------------------------------------------------------------------------
 
 FAILING = 'struct Boom: Error {}\nthrow Boom()'
