@@ -219,8 +219,10 @@ def test_timedistributed_notebook_runs_in_jupyterlab(lab, browser):
     summaries = [o.text for o in browser.find_elements(By.CSS_SELECTOR, ".jp-RenderedHTMLCommon")
                  if o.find_elements(By.TAG_NAME, "table") and "Param #" in o.text]
     totals = [re.search(r"Total params: ([\d,]+)", text) for text in summaries]
-    assert [t.group(1) for t in totals if t] == ["146", "170", "146"], summaries
-    assert "lstm (LSTM)" in summaries[0] and "140" in summaries[0]
+    # The Keras documentation example (136), then one-to-one, many-to-one and many-to-many.
+    assert [t.group(1) for t in totals if t] == ["136", "146", "170", "146"], summaries
+    assert "time_distributed (TimeDistributed)" in summaries[0] and "(None, 10, 8)" in summaries[0]
+    assert "lstm (LSTM)" in summaries[1] and "140" in summaries[1]
 
     # NotebookDisplay figures carry a text/html form, an <img> of the SVG with alt text, which Lab prefers.
     svgs = browser.find_elements(By.CSS_SELECTOR, ".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedHTMLCommon svg, "
