@@ -1,0 +1,231 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds `%install` sets: a generated SwiftPM package whose one dynamic library depends on every
+/// requested product, built optimised once per set in a shared cache folder and reused by every later
+/// kernel of the user.
+///
+/// The cache (`$SWIFT_LSTM_INSTALL_CACHE`, else `$XDG_CACHE_HOME/swift-lstm-kernel/packages` or
+/// `~/.cache/…`, folders 0700) holds one folder per set, named by the hash of its specs, products,
+/// flags, the toolchain, and the files of `path:` packages. A folder holding `INSTALLED` is complete:
+/// a second kernel installing the same set runs no build at all.
+public struct PackageInstaller: Sendable {
+    /// The cache folder.
+    public let directory: String
+    /// `swift` (next to the toolchain's `swiftc`).
+    public let swift: String
+    /// `swiftc --version`: part of every key.
+    public let toolchainVersion: String
+
+    /// The module that holds the set's library (one empty source file).
+    static let targetName = "NotebookInstall"
+    static let marker = "INSTALLED"
+
+    public init?(toolchain: Toolchain, directory explicit: String? = nil) {
+        let env = ProcessInfo.processInfo.environment
+        let directory: String
+        if let explicit {
+            directory = explicit
+        } else if let configured = env["SWIFT_LSTM_INSTALL_CACHE"], !configured.isEmpty {
+            directory = configured
+        } else {
+            directory = (env["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")) + "/swift-lstm-kernel/packages"
+        }
+        guard PrivateFiles.makeDirectory(directory) else { return nil }
+        self.directory = directory
+        swift = (toolchain.swiftc as NSString).deletingLastPathComponent + "/swift"
+        toolchainVersion = toolchain.version
+    }
+
+    /// The cache key of a set.
+    public func key(requests: [InstallRequest], flags: [String]) -> String {
+        var parts = [toolchainVersion, flags.joined(separator: " ")]
+        for request in requests {
+            parts += [request.spec, request.products.joined(separator: " ")]
+            if let path = request.localPath { parts.append(Self.fingerprint(of: path)) }
+        }
+        return String(BuildCache.key(parts).prefix(20))
+    }
+
+    /// Builds (or finds in the cache) the set made of `requests`; `progress` gets the build's output as
+    /// it arrives. Throws `.install` naming what failed; the cache keeps no half-built set as complete.
+    public func install(_ requests: [InstallRequest], flags: [String], temporaryDirectory: String,
+                        progress: (String) -> Void) throws(CellError) -> (InstalledPackages, cached: Bool) {
+        let key = key(requests: requests, flags: flags)
+        let folder = "\(directory)/\(key)"
+        let libraryName = "NotebookInstall\(key)"
+        let release = "\(folder)/.build/release"
+        let library = "\(release)/lib\(libraryName).so"
+        if access("\(folder)/\(Self.marker)", R_OK) == 0, access(library, R_OK) == 0,
+           let done = describe(folder: folder, release: release, key: key, libraryName: libraryName,
+                               requests: requests, flags: flags) {
+            return (done, true)
+        }
+        guard PrivateFiles.makeDirectory("\(folder)/Sources/\(Self.targetName)"),
+              PrivateFiles.write(Array(manifest(requests: requests, libraryName: libraryName).utf8),
+                                 to: "\(folder)/Package.swift"),
+              PrivateFiles.write(Array("// Built by %install: links the requested products into one library.\n".utf8),
+                                 to: "\(folder)/Sources/\(Self.targetName)/Exports.swift") else {
+            throw .install("could not write the package for the install set in \(folder): \(String(cString: strerror(errno)))")
+        }
+        PrivateFiles.makeDirectory(temporaryDirectory)
+        let environment = Subprocess.environment(temporaryDirectory: temporaryDirectory)
+        let command = [swift, "build", "-c", "release", "--package-path", folder] + flags
+        guard let result = StreamingCommand.run(command, directory: folder, environment: environment,
+                                                onOutput: progress) else {
+            throw .install("could not start \(swift)")
+        }
+        Subprocess.emptyDirectory(temporaryDirectory)
+        guard result.status == 0 else {
+            throw .install(diagnose(result.output, requests: requests, folder: folder), log: result.output)
+        }
+        guard access(library, R_OK) == 0,
+              let done = describe(folder: folder, release: release, key: key, libraryName: libraryName,
+                                  requests: requests, flags: flags) else {
+            throw .install("swift build succeeded but \(library) or its build description is missing", log: result.output)
+        }
+        PrivateFiles.restrict(folder, recursive: false)
+        _ = PrivateFiles.write(Array("\(library)\n".utf8), to: "\(folder)/\(Self.marker)")
+        return (done, false)
+    }
+
+    /// The generated Package.swift.
+    func manifest(requests: [InstallRequest], libraryName: String) -> String {
+        let dependencies = requests.map { "        \($0.spec)," }.joined(separator: "\n")
+        let products = requests.flatMap { request in
+            request.products.map { ".product(name: \"\($0)\", package: \"\(request.identity)\")" }
+        }.joined(separator: ",\n                ")
+        return """
+            // swift-tools-version:5.9
+            // Generated by swift-lstm-kernel for %install; rewritten on every install of this set.
+            import PackageDescription
+
+            let package = Package(
+                name: "\(Self.targetName)",
+                products: [.library(name: "\(libraryName)", type: .dynamic, targets: ["\(Self.targetName)"])],
+                dependencies: [
+            \(dependencies)
+                ],
+                targets: [
+                    .target(name: "\(Self.targetName)", dependencies: [
+                            \(products)
+                    ]),
+                ]
+            )
+
+            """
+    }
+
+    /// Reads the flags SwiftPM gave the set's target (the C modules of the packages) from the build's
+    /// description.
+    private func describe(folder: String, release: String, key: String, libraryName: String,
+                          requests: [InstallRequest], flags: [String]) -> InstalledPackages? {
+        let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: release))
+            .map { $0.hasPrefix("/") ? $0 : "\(folder)/.build/\($0)" } ?? release
+        guard let data = FileManager.default.contents(atPath: "\(resolved)/description.json"),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let commands = json["swiftCommands"] as? [String: Any],
+              let own = commands.first(where: { $0.key.hasPrefix("C.\(Self.targetName)-") })?.value as? [String: Any]
+        else { return nil }
+        let other = own["otherArguments"] as? [String] ?? []
+        var clang: [String] = []
+        var i = 0
+        while i < other.count {
+            if other[i] == "-Xcc", i + 1 < other.count,
+               other[i + 1].hasPrefix("-fmodule-map-file=") || other[i + 1].hasPrefix("-I") {
+                clang += ["-Xcc", other[i + 1]]
+                if other[i + 1] == "-I", i + 3 < other.count, other[i + 2] == "-Xcc" {
+                    clang += ["-Xcc", other[i + 3]]
+                    i += 2
+                }
+                i += 2
+            } else if other[i] == "-I", i + 1 < other.count {
+                clang += ["-I", other[i + 1]]
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        let modules = (own["importPath"] as? String) ?? "\(resolved)/Modules"
+        return InstalledPackages(key: key, libraryPath: "\(release)/lib\(libraryName).so", libraryDirectory: release,
+                                 libraryName: libraryName, moduleSearchPaths: [modules], clangArguments: clang,
+                                 requests: requests, flags: flags)
+    }
+
+    /// The sentence an `InstallError` shows for a failed build.
+    func diagnose(_ output: String, requests: [InstallRequest], folder: String) -> String {
+        let lines = output.split(separator: "\n").map { String($0) }
+        // A product the package does not have: SwiftPM names it; we add the products there are.
+        for line in lines {
+            guard let range = line.range(of: "product '"), line.contains("not found in package '") else { continue }
+            let product = line[range.upperBound...].prefix { $0 != "'" }
+            let package = line.components(separatedBy: "not found in package '").last?.prefix { $0 != "'" } ?? ""
+            let known = products(of: String(package), requests: requests, folder: folder)
+            let list = known.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "(could not be read)"
+            return "package '\(package)' has no product '\(product)'; its products are: \(list)"
+        }
+        // A compiler error: the first one, with its file and line.
+        for line in lines {
+            guard let marker = line.range(of: ": error: ") else { continue }
+            let location = line[..<marker.lowerBound].split(separator: ":")
+            if location.count >= 3, Int(location[location.count - 2]) != nil {
+                let file = location.dropLast(2).joined(separator: ":")
+                // The generated manifest: a spec with labels SwiftPM does not know.
+                if file == "\(folder)/Package.swift" {
+                    return "the package spec is not a valid SwiftPM dependency: \(line[marker.upperBound...])"
+                }
+                return "the package did not compile: \(file):\(location[location.count - 2]): "
+                    + "error: \(line[marker.upperBound...])"
+            }
+        }
+        // Resolution (unknown package or version) and everything else: SwiftPM's own first error.
+        if let index = lines.firstIndex(where: { $0.contains("error: ") && !$0.contains("ExitCode(") }) {
+            let first = lines[index]
+            var message = first.range(of: "error: ").map { String(first[$0.upperBound...]) } ?? first
+            // "Failed to clone repository …:" is followed by git's reason.
+            if message.hasSuffix(":"),
+               let reason = lines[(index + 1)...].prefix(4).first(where: { $0.contains("fatal:") }) {
+                message += " " + reason.trimmingLeadingSpaces()
+            }
+            return "swift build failed: " + message
+        }
+        return "swift build failed (see the log below)"
+    }
+
+    /// The products a dependency declares (`swift package dump-package`), for an unknown-product error.
+    func products(of package: String, requests: [InstallRequest], folder: String) -> [String]? {
+        let request = requests.first { $0.identity == package.lowercased() }
+        var path = request?.localPath
+        if path == nil {
+            let checkouts = "\(folder)/.build/checkouts"
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: checkouts)) ?? []
+            path = names.first { $0.lowercased() == package.lowercased() }.map { "\(checkouts)/\($0)" }
+        }
+        guard let path,
+              let result = Subprocess.run([swift, "package", "dump-package", "--package-path", path]),
+              result.status == 0,
+              let start = result.output.firstIndex(of: "{"),
+              let json = try? JSONSerialization.jsonObject(with: Data(result.output[start...].utf8)) as? [String: Any],
+              let products = json["products"] as? [[String: Any]] else { return nil }
+        return products.compactMap { $0["name"] as? String }
+    }
+
+    /// Sizes and modification times of a local package's files (its `.build` and hidden folders left
+    /// out): a changed `path:` package gets a new key and is built again.
+    static func fingerprint(of path: String) -> String {
+        var parts: [String] = []
+        let manager = FileManager.default
+        guard let walker = manager.enumerator(atPath: path) else { return "missing" }
+        while let name = walker.nextObject() as? String {
+            let last = (name as NSString).lastPathComponent
+            if last.hasPrefix(".") { walker.skipDescendants(); continue }
+            var info = stat()
+            guard stat("\(path)/\(name)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            parts.append("\(name):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)")
+        }
+        return parts.sorted().joined(separator: "|")
+    }
+}
