@@ -43,6 +43,15 @@ def notebook_dir(tmp_path_factory):
     write_package(root, "lib2", "Lib2", "public func two() -> Int { 2 }\n")
     write_package(root, "lib3", "Lib3", "public func three() -> Int { 3 }\n")
     write_package(root, "broken", "Broken", "public func broken() -> Int {\n    return \"not an int\"\n}\n")
+    write_package(root, "flagged", "Flagged", """\
+        public func flaggedBuild() -> String {
+            #if NOTEBOOK_FLAG
+            return "built with the flag"
+            #else
+            return "built without the flag"
+            #endif
+        }
+        """)
     (root / "helpers.swift").write_text("func helper() -> Int { 7 }\nlet helperName = \"from helpers.swift\"\n")
     return root
 
@@ -114,9 +123,17 @@ def test_two_packages_in_one_cell_are_one_build(kc):
     assert "hello 1" in ok(kc, "print(Greeter().greet(1))").stream()
 
 
+def test_swiftpm_flags_reach_the_build(kc):
+    out = ok(kc, '%install-swiftpm-flags -Xswiftc -DNOTEBOOK_FLAG\n%install .package(path: "flagged") Flagged\n'
+                 'import Flagged\nprint(flaggedBuild())').stream()
+    assert "built with the flag" in out
+    result = run(kc, "%install-swiftpm-flags -Xswiftc -DX\nprint(1)")
+    assert result.error["ename"] == "InstallError" and "has none" in result.error["evalue"]
+
+
 def test_who_lists_installed_packages_and_lsmagic_the_magics(kc):
     out = ok(kc, "%who").stream()
-    assert "Installed packages: mylib (MyLib); lib2 (Lib2); lib3 (Lib3)" in out
+    assert "Installed packages: mylib (MyLib); lib2 (Lib2); lib3 (Lib3); flagged (Flagged)" in out
     listed = ok(kc, "%lsmagic").stream()
     for magic in ("%install SPEC", "%install-swiftpm-flags", "%include", "!COMMAND"):
         assert magic in listed
