@@ -143,6 +143,20 @@ public final class CellSession: @unchecked Sendable {
         }
     }
 
+    /// Forgets an earlier interrupt: called before work the kernel does itself (an install, a `!` line).
+    public func beginKernelWork() {
+        pthread_mutex_lock(&lock)
+        interruptRequested = false
+        pthread_mutex_unlock(&lock)
+    }
+
+    /// Whether an interrupt arrived since `beginKernelWork` or the start of the last cell. Any thread.
+    public var interruptPending: Bool {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return interruptRequested
+    }
+
     /// Installs packages (`%install`): builds the set of `requests` plus every earlier install (or finds
     /// it in the cache), loads its library into the worker and lets later cells import it. `progress` gets
     /// the build's output while it runs. On failure nothing changes: state, earlier installs, later cells.
@@ -166,10 +180,15 @@ public final class CellSession: @unchecked Sendable {
             }
         }
         let built: (InstalledPackages, cached: Bool)
+        beginKernelWork()
         do {
             built = try installer.install(all, flags: flags, temporaryDirectory: workDirectory + "/tmp",
-                                          progress: progress)
+                                          shouldStop: { self.interruptPending }, progress: progress)
         } catch {
+            if interruptPending {
+                return .failure(.interrupted(workerRestarted: false,
+                                             detail: "the install was interrupted; nothing was installed"))
+            }
             return .failure(error)
         }
         let worker: WorkerProcess

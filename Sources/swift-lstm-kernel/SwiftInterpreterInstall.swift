@@ -92,10 +92,15 @@ extension SwiftInterpreter {
                 let (outcome, _) = runCode(source, session: session, request: request, context: context)
                 guard case .ok = outcome else { return outcome }
             case .shell(let command):
-                let result = StreamingCommand.run(["/bin/sh", "-c", command], directory: directory) { text in
+                session.beginKernelWork()
+                let result = StreamingCommand.run(["/bin/sh", "-c", command], directory: directory,
+                                                  shouldStop: { session.interruptPending }) { text in
                     say(text)
                 }
                 guard let result else { return fail(.shell("could not start /bin/sh for `\(command)`")) }
+                if session.interruptPending {
+                    return fail(.interrupted(workerRestarted: false, detail: "`!\(command)` was interrupted"))
+                }
                 if result.status != 0 {
                     return fail(.shell("`!\(command)` exited with status \(result.status)"))
                 }

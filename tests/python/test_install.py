@@ -7,6 +7,7 @@ are taken from. Install and cell caches are this module's own temporary folders.
 """
 import pathlib
 import textwrap
+import threading
 
 import pytest
 from jupyter_client.manager import KernelManager
@@ -78,6 +79,7 @@ def start(notebook_dir):
 @pytest.fixture(scope="module")
 def kc(jupyter_env, caches, notebook_dir):
     km, client = start(notebook_dir)
+    client.test_kernel_manager = km
     yield client
     client.stop_channels()
     stop_kernel_manager(km)
@@ -198,6 +200,16 @@ def test_shell_lines_run_in_the_notebook_folder(kc, notebook_dir):
     result = run(kc, "!echo failing; exit 3")
     assert result.error["ename"] == "ShellError" and "status 3" in result.error["evalue"]
     assert "failing" in result.stream()
+
+
+def test_an_interrupt_stops_a_shell_line(kc):
+    timer = threading.Timer(2.0, kc.test_kernel_manager.interrupt_kernel)
+    timer.start()
+    result = run(kc, "!echo started; sleep 60; echo never")
+    timer.join()
+    assert result.error["ename"] == "Interrupted", result.error
+    assert "started" in result.stream() and "never" not in result.stream()
+    assert "43" in ok(kc, "print(counter)").stream()
 
 
 def test_reset_keeps_installed_packages(kc):

@@ -53,7 +53,7 @@ public struct PackageInstaller: Sendable {
     /// Builds (or finds in the cache) the set made of `requests`; `progress` gets the build's output as
     /// it arrives. Throws `.install` naming what failed; the cache keeps no half-built set as complete.
     public func install(_ requests: [InstallRequest], flags: [String], temporaryDirectory: String,
-                        progress: (String) -> Void) throws(CellError) -> (InstalledPackages, cached: Bool) {
+                        shouldStop: () -> Bool = { false }, progress: (String) -> Void) throws(CellError) -> (InstalledPackages, cached: Bool) {
         let key = key(requests: requests, flags: flags)
         let folder = "\(directory)/\(key)"
         let libraryName = "NotebookInstall\(key)"
@@ -75,7 +75,7 @@ public struct PackageInstaller: Sendable {
         let environment = Subprocess.environment(temporaryDirectory: temporaryDirectory)
         let command = [swift, "build", "-c", "release", "--package-path", folder] + flags
         guard let result = StreamingCommand.run(command, directory: folder, environment: environment,
-                                                onOutput: progress) else {
+                                                shouldStop: shouldStop, onOutput: progress) else {
             throw .install("could not start \(swift)")
         }
         Subprocess.emptyDirectory(temporaryDirectory)

@@ -8,7 +8,11 @@ public enum StreamingCommand {
     /// Runs `arguments` (the first a path or a name on `PATH`) in `directory`; `onOutput` gets each piece of text
     /// as it is read. Returns the exit status (128 + signal when killed) and the whole output, or nil when
     /// the program could not be started.
+    ///
+    /// `shouldStop` is asked every 0.1 s; when it says yes, the program's process group (it gets one of
+    /// its own, with everything it starts) is killed and the status is 128 + SIGKILL.
     public static func run(_ arguments: [String], directory: String, environment: [String]? = nil,
+                           shouldStop: () -> Bool = { false },
                            onOutput: (String) -> Void) -> (status: Int32, output: String)? {
         var fds: [Int32] = [0, 0]
         guard Subprocess.makePipe(&fds) else { return nil }
@@ -18,13 +22,18 @@ public enum StreamingCommand {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
         var pid = pid_t()
         // The shell changes into `directory`, then becomes the program (Glibc's module does not offer
         // posix_spawn_file_actions_addchdir_np).
         let command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + arguments
         let status = Subprocess.withCStrings(command) { argv in
             Subprocess.withCStrings(environment ?? Subprocess.currentEnvironment()) { envp in
-                posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp)
+                posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
             }
         }
         close(fds[1])
@@ -35,7 +44,15 @@ public enum StreamingCommand {
         var output: [UInt8] = []
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var stopped = false
         while true {
+            var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 100)
+            if !stopped && shouldStop() {
+                stopped = true
+                kill(-pid, SIGKILL)
+            }
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
             let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, 65536) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
