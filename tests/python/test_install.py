@@ -185,6 +185,13 @@ def test_completion_sees_installed_type_members(kc):
     assert any(m.startswith("twice") for m in matches), matches
 
 
+def test_inspect_shows_an_installed_types_doc_comment(kc):
+    code = "let g = Greeter()"
+    reply = kc.inspect(code, code.index("Greeter") + 3, reply=True, timeout=120)
+    assert reply["content"]["found"], reply["content"]
+    assert "Says hello." in reply["content"]["data"]["text/plain"]
+
+
 def test_include_compiles_a_file_as_a_cell(kc):
     out = ok(kc, "%include helpers.swift\nprint(helper(), helperName)").stream()
     assert "7 from helpers.swift" in out
