@@ -169,7 +169,7 @@ public final class CellSession: @unchecked Sendable {
         for request in requests {
             if let i = all.firstIndex(where: { $0.identity == request.identity }) {
                 guard all[i].spec == request.spec else {
-                    return .failure(.install("package '\(request.identity)' is already installed as `\(all[i].spec)`; "
+                    return .failure(.install("package '\(request.name)' is already installed as `\(all[i].spec)`; "
                         + "a different spec for it (`\(request.spec)`) needs a new kernel"))
                 }
                 for product in request.products where !all[i].products.contains(product) {

@@ -64,7 +64,7 @@ extension SwiftInterpreter {
             } catch {
                 return fail(error)
             }
-            let names = requests.map(\.identity).joined(separator: ", ")
+            let names = requests.map(\.name).joined(separator: ", ")
             let progress = InstallProgress(label: "Installing \(names)", publish: say)
             let start = Clock.now()
             switch session.install(requests, flags: directives.flags, progress: progress.feed) {

@@ -86,7 +86,7 @@ extension SwiftInterpreter {
             return runCode(rest, session: session, request: request, context: context).0
         case .who(let rest):
             if let installed = session.installed {
-                let list = installed.requests.map { "\($0.identity) (\($0.products.joined(separator: ", ")))" }
+                let list = installed.requests.map { "\($0.name) (\($0.products.joined(separator: ", ")))" }
                 say("Installed packages: " + list.joined(separator: "; ") + "\n")
             }
             let names = session.pipeline.table.names

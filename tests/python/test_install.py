@@ -115,12 +115,18 @@ def test_install_in_cell_3_keeps_earlier_state(kc):
     assert "84" in ok(kc, "print(Greeter().twice(counter))").stream()
 
 
-def test_two_packages_in_one_cell_are_one_build(kc):
+def test_two_packages_in_one_cell_are_one_build(kc, caches):
+    # The set grows by two packages; SwiftPM compiles those, not the earlier one again.
+    objects = sorted(caches.glob("scratch-*/*/release/MyLib.build/*.o"))
+    assert objects, "the earlier set was not built in the shared scratch folder"
+    before = [o.stat().st_mtime_ns for o in objects]
     result = ok(kc, '%install .package(path: "lib2") Lib2\n%install .package(path: "lib3") Lib3\n'
                     'import Lib2\nimport Lib3\nprint("sum", two() + three())')
     out = result.stream()
     assert "sum 5" in out
     assert out.count("Installed ") == 1
+    assert [o.stat().st_mtime_ns for o in objects] == before
+    assert list(caches.glob("scratch-*/*/release/Lib3.build/*.o"))
     # The earlier install is part of the new set.
     assert "hello 1" in ok(kc, "print(Greeter().greet(1))").stream()
 

@@ -346,7 +346,7 @@ def test_05_forecasting_a_real_series(executed):
     nb = result.notebook
     assert_clean_and_drawn(result, min_svgs=3)
     read = texts(cell_with(nb, "%install"))
-    assert "Installed swiftcsv (SwiftCSV)" in read
+    assert "Installed SwiftCSV (SwiftCSV)" in read
     assert "309 years, 1700–2008; the first five: [5.0, 11.0, 16.0, 23.0, 36.0]" in read
     shapes = texts(cell_with(nb, "func windows"))
     assert "train [198, 11, 1], validation [40, 11, 1], test [60, 11, 1]" in shapes

@@ -6,8 +6,11 @@ import SwiftSyntax
 public struct InstallRequest: Equatable, Sendable {
     /// The `.package(…)` expression as written (a relative `path:` made absolute).
     public var spec: String
-    /// SwiftPM's identity of the package: the last component of its URL or path, without `.git`.
+    /// SwiftPM's identity of the package: the last component of its URL or path, without `.git`, in
+    /// lower case.
     public var identity: String
+    /// The same name as written (for messages: `SwiftCSV`, not `swiftcsv`).
+    public var name: String
     /// The folder of a `.package(path:)` dependency (absolute), nil for a URL.
     public var localPath: String?
     /// The products to link, in the order given.
@@ -65,7 +68,8 @@ public struct InstallRequest: Equatable, Sendable {
         let location = url ?? path ?? ""
         var identity = String(location.split(separator: "/").last ?? Substring(location))
         if identity.hasSuffix(".git") { identity = String(identity.dropLast(4)) }
-        return InstallRequest(spec: spec, identity: identity.lowercased(), localPath: localPath, products: products)
+        return InstallRequest(spec: spec, identity: identity.lowercased(), name: identity, localPath: localPath,
+                              products: products)
     }
 
     /// The length (in characters) of a leading balanced `( … )` call, strings respected; the whole text

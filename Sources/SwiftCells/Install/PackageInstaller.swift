@@ -10,8 +10,11 @@ import Glibc
 ///
 /// The cache (`$SWIFT_LSTM_INSTALL_CACHE`, else `$XDG_CACHE_HOME/swift-lstm-kernel/packages` or
 /// `~/.cache/…`, folders 0700) holds one folder per set, named by the hash of its specs, products,
-/// flags, the toolchain, and the files of `path:` packages. A folder holding `INSTALLED` is complete:
-/// a second kernel installing the same set runs no build at all.
+/// flags, the toolchain, and the files of `path:` packages, with the set's generated package, a copy of
+/// its library and its module files. A folder holding `INSTALLED` is complete: a second kernel
+/// installing the same set runs no build at all. Builds share a scratch folder per toolchain and flags
+/// (`scratch-<hash>`, one build at a time under `scratch-<hash>.lock`), so SwiftPM rebuilds only what
+/// a changed set needs.
 public struct PackageInstaller: Sendable {
     /// The cache folder.
     public let directory: String
@@ -57,11 +60,7 @@ public struct PackageInstaller: Sendable {
         let key = key(requests: requests, flags: flags)
         let folder = "\(directory)/\(key)"
         let libraryName = "NotebookInstall\(key)"
-        let release = "\(folder)/.build/release"
-        let library = "\(release)/lib\(libraryName).so"
-        if access("\(folder)/\(Self.marker)", R_OK) == 0, access(library, R_OK) == 0,
-           let done = describe(folder: folder, release: release, key: key, libraryName: libraryName,
-                               requests: requests, flags: flags) {
+        if let done = readMarker(folder: folder, key: key, libraryName: libraryName, requests: requests, flags: flags) {
             return (done, true)
         }
         guard PrivateFiles.makeDirectory("\(folder)/Sources/\(Self.targetName)"),
@@ -71,25 +70,68 @@ public struct PackageInstaller: Sendable {
                                  to: "\(folder)/Sources/\(Self.targetName)/Exports.swift") else {
             throw .install("could not write the package for the install set in \(folder): \(String(cString: strerror(errno)))")
         }
+        // Every set with the same toolchain and flags builds in one scratch folder, so a set that adds a
+        // package to an earlier one compiles only the new package (and relinks); one build at a time.
+        let scratch = "\(directory)/scratch-\(String(BuildCache.key([toolchainVersion] + flags).prefix(12)))"
+        let lock = open(scratch + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        defer { if lock >= 0 { close(lock) } }
+        if lock >= 0 { while flock(lock, LOCK_EX) != 0 && errno == EINTR {} }
         PrivateFiles.makeDirectory(temporaryDirectory)
         let environment = Subprocess.environment(temporaryDirectory: temporaryDirectory)
-        let command = [swift, "build", "-c", "release", "--package-path", folder] + flags
+        let command = [swift, "build", "-c", "release", "--package-path", folder, "--scratch-path", scratch] + flags
         guard let result = StreamingCommand.run(command, directory: folder, environment: environment,
                                                 shouldStop: shouldStop, onOutput: progress) else {
             throw .install("could not start \(swift)")
         }
         Subprocess.emptyDirectory(temporaryDirectory)
         guard result.status == 0 else {
-            throw .install(diagnose(result.output, requests: requests, folder: folder), log: result.output)
+            throw .install(diagnose(result.output, requests: requests, folder: folder, scratch: scratch), log: result.output)
         }
-        guard access(library, R_OK) == 0,
-              let done = describe(folder: folder, release: release, key: key, libraryName: libraryName,
-                                  requests: requests, flags: flags) else {
-            throw .install("swift build succeeded but \(library) or its build description is missing", log: result.output)
+        // The set keeps its own copy of the library and the module files, so a later build in the shared
+        // scratch folder (another set, other versions) never changes what this set's cells use.
+        let release = "\(scratch)/release"
+        guard let clang = clangArguments(release: release),
+              copy("\(release)/lib\(libraryName).so", to: "\(folder)/lib\(libraryName).so"),
+              copyModules(from: "\(release)/Modules", to: "\(folder)/Modules") else {
+            throw .install("swift build succeeded but its library, modules or build description could not be "
+                + "copied into \(folder)", log: result.output)
         }
-        PrivateFiles.restrict(folder, recursive: false)
-        _ = PrivateFiles.write(Array("\(library)\n".utf8), to: "\(folder)/\(Self.marker)")
+        let done = InstalledPackages(key: key, libraryPath: "\(folder)/lib\(libraryName).so", libraryDirectory: folder,
+                                     libraryName: libraryName, moduleSearchPaths: ["\(folder)/Modules"],
+                                     clangArguments: clang, requests: requests, flags: flags)
+        // Written last: a folder with the marker is complete.
+        _ = PrivateFiles.write(Array(clang.joined(separator: "\n").utf8), to: "\(folder)/\(Self.marker)")
         return (done, false)
+    }
+
+    /// The complete set in `folder`, or nil when it was never built (or its files are gone).
+    private func readMarker(folder: String, key: String, libraryName: String, requests: [InstallRequest],
+                            flags: [String]) -> InstalledPackages? {
+        let library = "\(folder)/lib\(libraryName).so"
+        guard access(library, R_OK) == 0, access("\(folder)/Modules", R_OK) == 0,
+              let data = FileManager.default.contents(atPath: "\(folder)/\(Self.marker)") else { return nil }
+        let clang = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        return InstalledPackages(key: key, libraryPath: library, libraryDirectory: folder, libraryName: libraryName,
+                                 moduleSearchPaths: ["\(folder)/Modules"], clangArguments: clang,
+                                 requests: requests, flags: flags)
+    }
+
+    private func copy(_ source: String, to target: String) -> Bool {
+        PrivateFiles.copy(from: source, to: target) != nil
+    }
+
+    /// Copies the module files (`.swiftmodule`, `.swiftdoc`, `.swiftsourceinfo`) of a build.
+    private func copyModules(from source: String, to target: String) -> Bool {
+        guard PrivateFiles.makeDirectory(target),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: source) else { return false }
+        for name in names where name.hasSuffix(".swiftmodule") || name.hasSuffix(".swiftdoc")
+            || name.hasSuffix(".swiftsourceinfo") {
+            var info = stat()
+            guard stat("\(source)/\(name)", &info) == 0 else { return false }
+            if (info.st_mode & S_IFMT) == S_IFDIR { continue }
+            guard copy("\(source)/\(name)", to: "\(target)/\(name)") else { return false }
+        }
+        return true
     }
 
     /// The generated Package.swift.
@@ -119,12 +161,11 @@ public struct PackageInstaller: Sendable {
             """
     }
 
-    /// Reads the flags SwiftPM gave the set's target (the C modules of the packages) from the build's
-    /// description.
-    private func describe(folder: String, release: String, key: String, libraryName: String,
-                          requests: [InstallRequest], flags: [String]) -> InstalledPackages? {
+    /// The flags SwiftPM gave the set's own target for the C modules of the packages (`-Xcc
+    /// -fmodule-map-file=…`, `-Xcc -I…`), read from the build's description; nil when it is missing.
+    private func clangArguments(release: String) -> [String]? {
         let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: release))
-            .map { $0.hasPrefix("/") ? $0 : "\(folder)/.build/\($0)" } ?? release
+            .map { $0.hasPrefix("/") ? $0 : (release as NSString).deletingLastPathComponent + "/" + $0 } ?? release
         guard let data = FileManager.default.contents(atPath: "\(resolved)/description.json"),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let commands = json["swiftCommands"] as? [String: Any],
@@ -142,28 +183,22 @@ public struct PackageInstaller: Sendable {
                     i += 2
                 }
                 i += 2
-            } else if other[i] == "-I", i + 1 < other.count {
-                clang += ["-I", other[i + 1]]
-                i += 2
             } else {
                 i += 1
             }
         }
-        let modules = (own["importPath"] as? String) ?? "\(resolved)/Modules"
-        return InstalledPackages(key: key, libraryPath: "\(release)/lib\(libraryName).so", libraryDirectory: release,
-                                 libraryName: libraryName, moduleSearchPaths: [modules], clangArguments: clang,
-                                 requests: requests, flags: flags)
+        return clang
     }
 
     /// The sentence an `InstallError` shows for a failed build.
-    func diagnose(_ output: String, requests: [InstallRequest], folder: String) -> String {
+    func diagnose(_ output: String, requests: [InstallRequest], folder: String, scratch: String) -> String {
         let lines = output.split(separator: "\n").map { String($0) }
         // A product the package does not have: SwiftPM names it; we add the products there are.
         for line in lines {
             guard let range = line.range(of: "product '"), line.contains("not found in package '") else { continue }
             let product = line[range.upperBound...].prefix { $0 != "'" }
             let package = line.components(separatedBy: "not found in package '").last?.prefix { $0 != "'" } ?? ""
-            let known = products(of: String(package), requests: requests, folder: folder)
+            let known = products(of: String(package), requests: requests, scratch: scratch)
             let list = known.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "(could not be read)"
             return "package '\(package)' has no product '\(product)'; its products are: \(list)"
         }
@@ -196,11 +231,11 @@ public struct PackageInstaller: Sendable {
     }
 
     /// The products a dependency declares (`swift package dump-package`), for an unknown-product error.
-    func products(of package: String, requests: [InstallRequest], folder: String) -> [String]? {
+    func products(of package: String, requests: [InstallRequest], scratch: String) -> [String]? {
         let request = requests.first { $0.identity == package.lowercased() }
         var path = request?.localPath
         if path == nil {
-            let checkouts = "\(folder)/.build/checkouts"
+            let checkouts = "\(scratch)/checkouts"
             let names = (try? FileManager.default.contentsOfDirectory(atPath: checkouts)) ?? []
             path = names.first { $0.lowercased() == package.lowercased() }.map { "\(checkouts)/\($0)" }
         }
