@@ -1,3 +1,4 @@
+import Foundation
 import SwiftParser
 import SwiftSyntax
 
@@ -58,12 +59,19 @@ public struct InstallRequest: Equatable, Sendable {
             throw .install("name the products to install after the package spec (e.g. `%install \(specText) "
                 + "Collections`); " + usage)
         }
+        // Product names go into the generated manifest as string literals.
+        if let bad = products.first(where: { !$0.allSatisfy { $0.isLetter || $0.isNumber || "_-.".contains($0) } }) {
+            throw .install("`\(bad)` is not a product name (letters, digits, `_`, `-` and `.` only)")
+        }
         var spec = specText
         var localPath: String?
         if let path {
             let absolute = path.hasPrefix("/") ? path : directory + "/" + path
-            localPath = Self.standardize(absolute)
-            spec = ".package(path: \"\(localPath!)\")"
+            let standard = Self.standardize(absolute)
+            localPath = standard
+            let escaped = standard.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
+            spec = ".package(path: \"\(escaped)\")"
         }
         let location = url ?? path ?? ""
         var identity = String(location.split(separator: "/").last ?? Substring(location))

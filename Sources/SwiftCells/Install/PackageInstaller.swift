@@ -27,6 +27,7 @@ public struct PackageInstaller: Sendable {
     static let targetName = "NotebookInstall"
     static let marker = "INSTALLED"
 
+    /// Nil when the cache folder would not be an absolute path.
     public init?(toolchain: Toolchain, directory explicit: String? = nil) {
         let env = ProcessInfo.processInfo.environment
         let directory: String
@@ -37,7 +38,7 @@ public struct PackageInstaller: Sendable {
         } else {
             directory = (env["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")) + "/swift-lstm-kernel/packages"
         }
-        guard PrivateFiles.makeDirectory(directory) else { return nil }
+        guard directory.hasPrefix("/") else { return nil }
         self.directory = directory
         swift = (toolchain.swiftc as NSString).deletingLastPathComponent + "/swift"
         toolchainVersion = toolchain.version
@@ -62,6 +63,10 @@ public struct PackageInstaller: Sendable {
         let libraryName = "NotebookInstall\(key)"
         if let done = readMarker(folder: folder, key: key, libraryName: libraryName, requests: requests, flags: flags) {
             return (done, true)
+        }
+        // Made on the first install, not at kernel start: most sessions install nothing.
+        guard PrivateFiles.makeDirectory(directory) else {
+            throw .install("the package cache folder \(directory) could not be created: \(String(cString: strerror(errno)))")
         }
         guard PrivateFiles.makeDirectory("\(folder)/Sources/\(Self.targetName)"),
               PrivateFiles.write(Array(manifest(requests: requests, libraryName: libraryName).utf8),
