@@ -241,6 +241,25 @@ def test_second_kernel_reuses_the_cached_build(jupyter_env, caches, notebook_dir
         stop_kernel_manager(km)
 
 
+def test_two_kernels_installing_at_once_both_get_the_package(jupyter_env, caches, notebook_dir):
+    # A set neither kernel built before: both start building together; the second waits for the first.
+    code = '%install .package(path: "lib2") Lib2\n%install .package(path: "flagged") Flagged\nimport Lib2\nprint("two", two())'
+    kernels = [start(notebook_dir) for _ in range(2)]
+    try:
+        ids = [client.execute(code) for _, client in kernels]
+        for (_, client), msg_id in zip(kernels, ids):
+            reply = client.get_shell_msg(timeout=BUILD_TIMEOUT)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = client.get_shell_msg(timeout=BUILD_TIMEOUT)
+            assert reply["content"]["status"] == "ok", reply["content"]
+        for _, client in kernels:
+            assert "two 2" in ok(client, "print(\"two\", two())").stream()
+    finally:
+        for km, client in kernels:
+            client.stop_channels()
+            stop_kernel_manager(km)
+
+
 def test_swift_collections_from_the_package_mirror(jupyter_env, caches, notebook_dir):
     km, client = start(notebook_dir)
     try:

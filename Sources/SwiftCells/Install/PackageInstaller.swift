@@ -80,7 +80,14 @@ public struct PackageInstaller: Sendable {
         let scratch = "\(directory)/scratch-\(String(BuildCache.key([toolchainVersion] + flags).prefix(12)))"
         let lock = open(scratch + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         defer { if lock >= 0 { close(lock) } }
-        if lock >= 0 { while flock(lock, LOCK_EX) != 0 && errno == EINTR {} }
+        if lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) != 0 {
+            progress("waiting for another kernel's package build to finish\n")
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+            // That build may have been this very set.
+            if let done = readMarker(folder: folder, key: key, libraryName: libraryName, requests: requests, flags: flags) {
+                return (done, true)
+            }
+        }
         PrivateFiles.makeDirectory(temporaryDirectory)
         let environment = Subprocess.environment(temporaryDirectory: temporaryDirectory)
         let command = [swift, "build", "-c", "release", "--package-path", folder, "--scratch-path", scratch] + flags
