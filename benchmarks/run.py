@@ -18,6 +18,7 @@ BENCHMARKS = {
     "kernel_bench": ["--kernel", "{kernel}", "--out", "{out}"],
     "cell_bench": ["--kernel", "{kernel}", "--out", "{out}"],
     "completion_bench": ["--kernel", "{kernel}", "--out", "{out}"],
+    "install_bench": ["--kernel", "{kernel}", "--out", "{out}"],
     "lstm_bench": [],
 }
 

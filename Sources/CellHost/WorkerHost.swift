@@ -54,6 +54,14 @@ public enum WorkerHost {
         switch fields.first {
         case "run" where fields.count == 5:
             startCell(module: fields[1], allowStdin: fields[2] == "1", library: fields[3], entry: fields[4])
+        case "load" where fields.count == 2:
+            // A library of installed packages (`%install`): loaded globally, so later cells bind to it;
+            // the state of earlier cells is untouched.
+            if dlopen(fields[1], RTLD_NOW | RTLD_GLOBAL) != nil {
+                send(["loaded", fields[1]])
+            } else {
+                send(["loadfailed", fields[1], String(cString: dlerror())])
+            }
         case "interrupt":
             requestInterrupt?()
             if StdinBridge.isWaiting { StdinBridge.deliver(nil) }

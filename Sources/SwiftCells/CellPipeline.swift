@@ -26,8 +26,10 @@ public struct PipelineTimings: Equatable, Sendable {
 /// thread only (and `importHeader()` from wherever completion runs, under the caller's lock).
 public final class CellPipeline {
     public let toolchain: Toolchain
-    public let compiler: CellCompiler
+    public private(set) var compiler: CellCompiler
     public let generator: CellSourceGenerator
+    /// The packages `%install` built (the newest set holds every earlier one), or nil.
+    public private(set) var packages: InstalledPackages?
     /// State visible to the next cell.
     public private(set) var table = SymbolTable()
     private var cache = BuildCache()
@@ -66,10 +68,13 @@ public final class CellPipeline {
         let ownNames = Set(analysis.declaredNames)
         let header = generator.header(for: table, excluding: ownNames)
         let imported = table.importedModules(excluding: ownNames)
-        let key = BuildCache.key([toolchain.version, toolchain.libraryFingerprint,
-                                  compiler.compileFlags.joined(separator: " "),
-                                  generator.resultFunction ?? "", header, code]
-                                 + imported.map { moduleKeys[$0] ?? "Cell\($0)" })
+        var keyParts = [toolchain.version, toolchain.libraryFingerprint,
+                        compiler.compileFlags.joined(separator: " "),
+                        generator.resultFunction ?? "", header, code]
+        keyParts += imported.map { moduleKeys[$0] ?? "Cell\($0)" }
+        // Cells built against installed packages: a different set is a different build.
+        if let packages { keyParts.append("packages:" + packages.key) }
+        let key = BuildCache.key(keyParts)
         if let hit = cache.lookup(key) {
             timings.generate = Clock.now() - start
             return PreparedCell(analysis: analysis, build: hit, cached: true, timings: timings)
@@ -105,6 +110,13 @@ public final class CellPipeline {
         timings.compile = buildTimings.compile
         timings.link = buildTimings.link
         return PreparedCell(analysis: analysis, build: build, cached: false, timings: timings)
+    }
+
+    /// Lets every later cell import and link the packages of `set` (after its library was loaded).
+    public func usePackages(_ set: InstalledPackages) {
+        packages = set
+        compiler.packageCompileArguments = set.compileArguments
+        compiler.packageLinkArguments = set.linkArguments
     }
 
     /// Records a cell that ran successfully: its names shadow earlier ones for the cells after it.

@@ -21,10 +21,15 @@ public struct CellSummary: Sendable {
 public final class CellSession: @unchecked Sendable {
     public let pipeline: CellPipeline
     private let executable: String
+    private let workDirectory: String
     private let trapLocator: TrapLocator
     private var worker: WorkerProcess?
     private var lock = pthread_mutex_t()
     private var interruptRequested = false
+    /// Builds `%install` sets; nil when no cache folder could be made.
+    private let installer: PackageInstaller?
+    /// The newest install set (it holds every earlier one), loaded into the worker.
+    public private(set) var installed: InstalledPackages?
 
     /// Sets up the pipeline for products in `binDirectory` and starts a worker (`executable worker`).
     public init(executable: String, binDirectory: String, workDirectory: String) throws(CellError) {
@@ -36,6 +41,8 @@ public final class CellSession: @unchecked Sendable {
         pipeline = CellPipeline(toolchain: toolchain, workDirectory: workDirectory, diskCache: DiskBuildCache.standard())
         self.executable = executable
         trapLocator = TrapLocator(swiftc: toolchain.swiftc)
+        installer = PackageInstaller(toolchain: toolchain)
+        self.workDirectory = workDirectory
         pthread_mutex_init(&lock, nil)
         worker = try WorkerProcess(executable: executable, library: toolchain.lstmKitLibrary)
     }
@@ -136,6 +143,68 @@ public final class CellSession: @unchecked Sendable {
         }
     }
 
+    /// Forgets an earlier interrupt: called before work the kernel does itself (an install, a `!` line).
+    public func beginKernelWork() {
+        pthread_mutex_lock(&lock)
+        interruptRequested = false
+        pthread_mutex_unlock(&lock)
+    }
+
+    /// Whether an interrupt arrived since `beginKernelWork` or the start of the last cell. Any thread.
+    public var interruptPending: Bool {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return interruptRequested
+    }
+
+    /// Installs packages (`%install`): builds the set of `requests` plus every earlier install (or finds
+    /// it in the cache), loads its library into the worker and lets later cells import it. `progress` gets
+    /// the build's output while it runs. On failure nothing changes: state, earlier installs, later cells.
+    public func install(_ requests: [InstallRequest], flags: [String],
+                        progress: (String) -> Void) -> Result<(InstalledPackages, cached: Bool), CellError> {
+        guard let installer else {
+            return .failure(.install("the package cache folder could not be created (set SWIFT_LSTM_INSTALL_CACHE)"))
+        }
+        var all = installed?.requests ?? []
+        for request in requests {
+            if let i = all.firstIndex(where: { $0.identity == request.identity }) {
+                guard all[i].spec == request.spec else {
+                    return .failure(.install("package '\(request.name)' is already installed as `\(all[i].spec)`; "
+                        + "a different spec for it (`\(request.spec)`) needs a new kernel"))
+                }
+                for product in request.products where !all[i].products.contains(product) {
+                    all[i].products.append(product)
+                }
+            } else {
+                all.append(request)
+            }
+        }
+        let built: (InstalledPackages, cached: Bool)
+        beginKernelWork()
+        do {
+            built = try installer.install(all, flags: flags, temporaryDirectory: workDirectory + "/tmp",
+                                          shouldStop: { self.interruptPending }, progress: progress)
+        } catch {
+            if interruptPending {
+                return .failure(.interrupted(workerRestarted: false,
+                                             detail: "the install was interrupted; nothing was installed"))
+            }
+            return .failure(error)
+        }
+        let worker: WorkerProcess
+        do {
+            worker = try liveWorker()
+        } catch {
+            return .failure(error)
+        }
+        if let message = worker.load(built.0.libraryPath) {
+            return .failure(.install("the packages were built but did not load into the worker: \(message)"))
+        }
+        installed = built.0
+        pipeline.usePackages(built.0)
+        return .success(built)
+    }
+
     /// Asks the running cell to stop; see `WorkerProcess.interrupt`. Any thread.
     public func interrupt() {
         pthread_mutex_lock(&lock)
@@ -165,6 +234,11 @@ public final class CellSession: @unchecked Sendable {
         pthread_mutex_unlock(&lock)
         if let current { return current }
         let fresh = try WorkerProcess(executable: executable, library: pipeline.toolchain.lstmKitLibrary)
+        // A new worker (after %reset or a crash) gets the installed packages again.
+        if let installed, let message = fresh.load(installed.libraryPath) {
+            fresh.terminate()
+            throw .setup("the installed packages did not load into the new worker: \(message)")
+        }
         pthread_mutex_lock(&lock)
         worker = fresh
         pthread_mutex_unlock(&lock)

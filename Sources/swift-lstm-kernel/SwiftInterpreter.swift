@@ -51,9 +51,14 @@ final class SwiftInterpreter: Interpreter {
         case .success(let s): cellSession = s
         case .failure(let error): return .error(Self.executionError(error, request: request, cellName: cellName))
         }
+        let directives = CellDirectives.split(request.code)
+        if !directives.isEmpty,
+           let failed = runDirectives(directives, session: cellSession, request: request, context: context) {
+            return failed
+        }
         let magic: CellMagic
         do {
-            magic = try CellMagic.parse(request.code)
+            magic = try CellMagic.parse(directives.code)
         } catch {
             return .error(Self.executionError(error, request: request, cellName: cellName))
         }
@@ -79,7 +84,7 @@ final class SwiftInterpreter: Interpreter {
 
     func isComplete(_ code: String) -> CompletenessStatus {
         if code.hasPrefix("%") && !code.hasPrefix("%%") { return .complete }
-        switch checkCompleteness(CellMagic.strippingCellMagic(code)) {
+        switch checkCompleteness(CellMagic.strippingCellMagic(CellDirectives.split(code).code)) {
         case .complete: return .complete
         case .incomplete(let indent): return .incomplete(indent: indent)
         case .invalid: return .invalid
@@ -123,8 +128,14 @@ final class SwiftInterpreter: Interpreter {
     }
 
     /// `In[7]` for a cell module that ran as execution 7; `cell 4` when unknown (e.g. a silent request).
-    private func cellName(_ module: Int) -> String {
+    func cellName(_ module: Int) -> String {
         executionCounts[module].map { "In[\($0)]" } ?? "cell \(module)"
+    }
+
+    /// Stops the completion server, so the next request starts one that sees newly installed modules.
+    func resetCompletion() {
+        completion?.shutdown()
+        completion = nil
     }
 
     /// Created on first use: most sessions never complete anything.
@@ -132,9 +143,14 @@ final class SwiftInterpreter: Interpreter {
         if let completion { return completion }
         guard case .success(let s) = session else { return nil }
         let toolchain = s.pipeline.toolchain
-        let engine = CompletionEngine(moduleSearchPaths: [workDirectory] + toolchain.moduleSearchPaths,
-                                      libraryPaths: [workDirectory, binDirectory],
-                                      clangModuleMaps: toolchain.clangModuleMaps)
+        let packages = s.installed
+        let packageMaps = (packages?.clangArguments ?? []).compactMap { argument -> String? in
+            argument.hasPrefix("-fmodule-map-file=") ? String(argument.dropFirst("-fmodule-map-file=".count)) : nil
+        }
+        let engine = CompletionEngine(moduleSearchPaths: [workDirectory] + toolchain.moduleSearchPaths
+                                        + (packages?.moduleSearchPaths ?? []),
+                                      libraryPaths: [workDirectory, binDirectory] + (packages.map { [$0.libraryDirectory] } ?? []),
+                                      clangModuleMaps: toolchain.clangModuleMaps + packageMaps)
         completion = engine
         return engine
     }

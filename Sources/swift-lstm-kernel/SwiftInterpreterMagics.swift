@@ -17,7 +17,8 @@ enum CellMagic: Equatable {
     /// `%lsmagic`: list the magics.
     case lsmagic(rest: String)
 
-    static let known = ["%%time", "%timeit", "%who", "%reset", "%lsmagic"]
+    static let known = ["%%time", "%timeit", "%who", "%reset", "%lsmagic", "%install", "%install-swiftpm-flags",
+                        "%include", "!"]
 
     /// Reads the magic on the cell's first non-blank line, if any.
     static func parse(_ code: String) throws(CellError) -> CellMagic {
@@ -84,6 +85,10 @@ extension SwiftInterpreter {
             guard case .ok = outcome else { return outcome }
             return runCode(rest, session: session, request: request, context: context).0
         case .who(let rest):
+            if let installed = session.installed {
+                let list = installed.requests.map { "\($0.name) (\($0.products.joined(separator: ", ")))" }
+                say("Installed packages: " + list.joined(separator: "; ") + "\n")
+            }
             let names = session.pipeline.table.names
             if names.isEmpty {
                 say("No names defined yet.\n")
@@ -114,6 +119,12 @@ extension SwiftInterpreter {
                   %who            names defined by earlier cells, with their kinds and types
                   %reset          drop all state (names of earlier cells) and restart the worker
                   %lsmagic        this list
+                On any line of a cell (run before the cell's Swift code, installs first):
+                  %install SPEC PRODUCT…        build and load a Swift package, SPEC as in Package.swift:
+                                                .package(url: "https://github.com/apple/swift-collections", from: "1.1.0")
+                  %install-swiftpm-flags FLAGS  extra `swift build` flags for this cell's install set
+                  %include FILE.swift           compile and run a Swift file as a cell (relative to the notebook)
+                  !COMMAND                      run a shell command in the notebook's folder
 
                 """)
             return runCode(rest, session: session, request: request, context: context).0

@@ -99,6 +99,12 @@ extension SwiftInterpreter {
             return ExecutionError(ename: "UnsupportedCode", evalue: message, traceback: ["UnsupportedCode: \(message)"])
         case .magic(let message):
             return ExecutionError(ename: "UsageError", evalue: message, traceback: ["UsageError: \(message)"])
+        case .install(let message, let log):
+            var traceback = ["InstallError: \(message)", "Nothing was installed; earlier state and installs are unchanged."]
+            if !log.isEmpty { traceback += ["", "Full build log:"] + log.split(separator: "\n").map(String.init) }
+            return ExecutionError(ename: "InstallError", evalue: message, traceback: traceback)
+        case .shell(let message):
+            return ExecutionError(ename: "ShellError", evalue: message, traceback: ["ShellError: \(message)"])
         }
     }
 

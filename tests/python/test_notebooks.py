@@ -338,3 +338,20 @@ def test_04_sequence_encoder(executed):
     assert 265 < real_mean < 295 and padded_mean < real_mean - 50, scaling  # the zeros pull the mean down
     assert -3 < number_after(scaling, "scaled values from") < 0 < number_after(scaling, " to ") < 3, scaling
     assert "-10." in scaling and "encodings: [3, 2]" in scaling
+
+
+def test_05_forecasting_a_real_series(executed):
+    result = executed("05")
+    assert result.seconds < 60, result.seconds  # the limit includes SwiftCSV's first build
+    nb = result.notebook
+    assert_clean_and_drawn(result, min_svgs=3)
+    read = texts(cell_with(nb, "%install"))
+    assert "Installed SwiftCSV (SwiftCSV)" in read
+    assert "309 years, 1700–2008; the first five: [5.0, 11.0, 16.0, 23.0, 36.0]" in read
+    shapes = texts(cell_with(nb, "func windows"))
+    assert "train [198, 11, 1], validation [40, 11, 1], test [60, 11, 1]" in shapes
+    assert "test years: 1949–2008" in shapes
+    scores = texts(cell_with(nb, "naive: MAE"))
+    lstm, naive = number_after(scores, "LSTM:  MAE"), number_after(scores, "naive: MAE")
+    assert lstm < naive, scores
+    assert "The LSTM beats the naive forecast." in scores

@@ -14,13 +14,23 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def test_the_four_notebooks_exist():
+def test_the_five_notebooks_exist():
     assert [p.name for p in NOTEBOOKS] == [
         "01-lstm-autoencoder.ipynb",
         "02-timedistributed.ipynb",
         "03-return-sequences-and-state.ipynb",
         "04-sequence-encoder.ipynb",
+        "05-forecasting-a-real-series.ipynb",
     ]
+
+
+def test_the_real_series_ships_with_its_source():
+    data = REPO / "notebooks" / "data" / "sunspots-yearly.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "year,sunspots" and lines[1].startswith("1700,") and lines[-1].startswith("2008,")
+    assert len(lines) == 1 + 309
+    readme = (REPO / "notebooks" / "data" / "README.md").read_text(encoding="utf-8")
+    assert "public domain" in readme and "statsmodels" in readme and "tools/extract_sunspots.py" in readme
 
 
 SYNC = REPO / "tools" / "notebooks" / "sync_notebooks.py"

@@ -112,8 +112,17 @@ def swift_program(nb):
     return "\n".join(parts)
 
 
+def installs_packages(nb):
+    """Whether a code cell has a `%install` line (its packages exist only inside a kernel session)."""
+    return any(line.lstrip().startswith("%install") for cell in nb.cells if cell.cell_type == "code"
+               for line in cell.source.splitlines())
+
+
 def compile_swift(name, nb, run=False):
     """Compiles (and optionally runs) the notebook as one program against the built LSTMKit."""
+    if installs_packages(nb):
+        print(f"{name}: skipped (it installs packages with %install; run it with the kernel)")
+        return True
     bin_dir = Path(subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, check=True,
                                   capture_output=True, text=True).stdout.strip())
     with tempfile.TemporaryDirectory() as tmp:

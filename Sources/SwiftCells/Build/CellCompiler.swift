@@ -9,6 +9,11 @@ public struct CellCompiler: Sendable {
     /// Where every cell's module, object and library go (one folder per kernel session).
     public var workDirectory: String
 
+    /// `swiftc` arguments for the installed packages' modules (`InstalledPackages.compileArguments`).
+    public var packageCompileArguments: [String] = []
+    /// Linker arguments for the installed packages' library (`InstalledPackages.linkArguments`).
+    public var packageLinkArguments: [String] = []
+
     public init(toolchain: Toolchain, workDirectory: String) {
         self.toolchain = toolchain
         self.workDirectory = workDirectory
@@ -63,6 +68,7 @@ public struct CellCompiler: Sendable {
         ]
         for path in toolchain.moduleSearchPaths { compile += ["-I", path] }
         for map in toolchain.clangModuleMaps { compile += ["-Xcc", "-fmodule-map-file=\(map)"] }
+        compile += packageCompileArguments
         var start = Clock.now()
         guard let compiled = Subprocess.run(compile, environment: environment) else { throw .setup("could not start \(toolchain.swiftc)") }
         timings.compile = Clock.now() - start
@@ -89,6 +95,7 @@ public struct CellCompiler: Sendable {
             libraries += ["-L", toolchain.libraryDirectory, "-lLSTMKit"]
             rpaths.append(toolchain.libraryDirectory)
         }
+        libraries += packageLinkArguments
         let bin = toolchain.swiftc.split(separator: "/", omittingEmptySubsequences: false).dropLast()
             .joined(separator: "/")
         let runtime = bin + "/../lib/swift/linux"

@@ -26,6 +26,11 @@ public enum CellError: Error, Equatable, Sendable {
     case unsupported(String)
     /// A problem with the cell's magic lines (unknown magic, bad arguments).
     case magic(String)
+    /// `%install` failed (a spec that does not parse, an unknown package, version or product, a build
+    /// error): what failed, and the build's full log when there was one. Nothing was changed.
+    case install(String, log: String = "")
+    /// A `!command` line failed: the command and its exit status.
+    case shell(String)
 }
 
 /// The compiler's diagnostics for a failed cell.

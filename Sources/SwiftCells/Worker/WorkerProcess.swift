@@ -167,6 +167,19 @@ public final class WorkerProcess: @unchecked Sendable {
         _ = reap()
     }
 
+    /// Loads a shared library into the worker with `RTLD_GLOBAL` (the packages `%install` built), while
+    /// no cell runs; the worker's state is kept. Nil when it loaded, else why not (dlerror's text).
+    public func load(_ library: String) -> String? {
+        stopWatching()
+        guard !exited, send(["load", library]) else { return "the worker is not running" }
+        while true {
+            guard let line = eventReader.readLineBlocking() else { return "the worker exited while loading \(library)" }
+            let fields = WireFormat.decode(Substring(line))
+            if fields.first == "loaded" { return nil }
+            if fields.first == "loadfailed" { return fields.count > 2 ? fields[2] : "dlopen failed" }
+        }
+    }
+
     /// Publishes what the worker prints while no cell runs (a thread a cell started) to `sink` at once,
     /// from a thread of its own, until the next `run` or `terminate`.
     public func watchBetweenCells(sink: CellOutputSink) {
