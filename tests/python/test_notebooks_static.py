@@ -30,7 +30,7 @@ def test_the_real_series_ships_with_its_source():
     assert lines[0] == "year,sunspots" and lines[1].startswith("1700,") and lines[-1].startswith("2008,")
     assert len(lines) == 1 + 309
     readme = (REPO / "notebooks" / "data" / "README.md").read_text(encoding="utf-8")
-    assert "public domain" in readme and "statsmodels" in readme and "tools/extract_sunspots.py" in readme
+    assert "public domain" in readme and "statsmodels" in readme and "tools/notebooks/extract_sunspots.py" in readme
 
 
 SYNC = REPO / "tools" / "notebooks" / "sync_notebooks.py"

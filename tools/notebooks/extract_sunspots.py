@@ -7,8 +7,8 @@ installed statsmodels or from a statsmodels wheel, without importing statsmodels
 scipy is needed):
 
     pip download statsmodels==0.15.0 --no-deps -d /tmp/sm
-    python tools/extract_sunspots.py /tmp/sm/statsmodels-0.15.0-*.whl
-    python tools/extract_sunspots.py            # from the statsmodels installed in this Python
+    python tools/notebooks/extract_sunspots.py /tmp/sm/statsmodels-0.15.0-*.whl
+    python tools/notebooks/extract_sunspots.py            # from the statsmodels installed in this Python
 
 The output has the header `year,sunspots` and one row per year, values as statsmodels has them.
 """
