@@ -53,6 +53,22 @@ def notebook_dir(tmp_path_factory):
             #endif
         }
         """)
+    # A package that reaches a system library through its own pkg-config declaration (zlib).
+    zpkg = root / "zpkg"
+    (zpkg / "Sources" / "CZlib").mkdir(parents=True)
+    (zpkg / "Sources" / "ZWrap").mkdir(parents=True)
+    (zpkg / "Package.swift").write_text(textwrap.dedent("""\
+        // swift-tools-version:5.9
+        import PackageDescription
+        let package = Package(name: "zpkg", products: [.library(name: "ZWrap", targets: ["ZWrap"])],
+                              targets: [.systemLibrary(name: "CZlib", pkgConfig: "zlib"),
+                                        .target(name: "ZWrap", dependencies: ["CZlib"])])
+        """))
+    (zpkg / "Sources" / "CZlib" / "module.modulemap").write_text(
+        'module CZlib [system] {\n    header "shim.h"\n    link "z"\n    export *\n}\n')
+    (zpkg / "Sources" / "CZlib" / "shim.h").write_text("#include <zlib.h>\n")
+    (zpkg / "Sources" / "ZWrap" / "ZWrap.swift").write_text(
+        "import CZlib\n/// zlib's own version string.\npublic func zlibVersionString() -> String { String(cString: zlibVersion()) }\n")
     (root / "helpers.swift").write_text("func helper() -> Int { 7 }\nlet helperName = \"from helpers.swift\"\n")
     return root
 
@@ -129,6 +145,17 @@ def test_two_packages_in_one_cell_are_one_build(kc, caches):
     assert list(caches.glob("scratch-*/*/release/Lib3.build/*.o"))
     # The earlier install is part of the new set.
     assert "hello 1" in ok(kc, "print(Greeter().greet(1))").stream()
+
+
+def test_a_system_library_is_reached_through_the_packages_pkg_config(kc):
+    import subprocess
+    version = subprocess.run(["pkg-config", "--modversion", "zlib"], capture_output=True, text=True).stdout.strip()
+    if not version:
+        pytest.skip("zlib's pkg-config file is not installed")
+    out = ok(kc, '%install .package(path: "zpkg") ZWrap\nimport ZWrap\nprint("zlib", zlibVersionString())').stream()
+    assert f"zlib {version}" in out
+    # A cell can use the C module the package declares, too.
+    assert f"direct {version}" in ok(kc, 'import CZlib\nprint("direct", String(cString: zlibVersion()))').stream()
 
 
 def test_swiftpm_flags_reach_the_build(kc):
