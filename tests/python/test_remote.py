@@ -192,3 +192,60 @@ def test_remote_kernel_starts_on_the_host_and_leaves_nothing(hosts, client_env):
     while hosts.leftovers(hosts.names[0]) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert hosts.leftovers(hosts.names[0]) == []
+
+
+def wait_no_leftovers(hosts, seconds=30):
+    deadline = time.monotonic() + seconds
+    while hosts.leftovers(hosts.names[0]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return hosts.leftovers(hosts.names[0])
+
+
+def test_interrupting_a_remote_fit_keeps_the_model_and_shutdown_ends_every_process(hosts, client_env):
+    result = client(client_env, "interrupt", "swift-lstm-ssh")
+    # interrupt_mode "message": the interrupt travels as interrupt_request on the control channel.
+    assert result["ename"] == "Interrupted", result
+    assert "restarted" not in (result["evalue"] or ""), result
+    assert result["after"] == "[256, 1]\n", result
+    assert result["alive_after_shutdown"] is False
+    assert wait_no_leftovers(hosts) == []
+
+
+def test_a_killed_remote_kernel_is_seen_dead_and_leaves_nothing_behind(hosts, client_env):
+    result = client(client_env, "kill", "swift-lstm-ssh")
+    print(f"remote kernel SIGKILLed: heartbeat lost after {result['hb_dead_after']} s, "
+          f"provisioner poll says dead after {result['is_alive_false_after']} s")
+    # The heartbeat channel declares the kernel dead after time_to_dead without a beat; allow the
+    # channel's own polling period and a loaded machine on top of it.
+    assert result["hb_dead_after"] is not None and result["hb_dead_after"] < 10 * result["time_to_dead"], result
+    assert result["is_alive_false_after"] is not None, result
+    # The launcher exits with its kernel; the worker reads end-of-file and ends with it.
+    assert wait_no_leftovers(hosts) == []
+
+
+def outputs_a_reader_sees(nb):
+    seen = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                seen.append((out.name, out.text))
+            elif out.output_type in ("execute_result", "display_data"):
+                seen.append((out.output_type, sorted(out.data), out.data.get("text/plain")))
+            elif out.output_type == "error":
+                seen.append(("error", out.ename, out.evalue))
+    return seen
+
+
+def test_notebook_02_gives_the_same_outputs_remotely_as_locally(hosts, client_env, tmp_path):
+    source = next((REPO / "notebooks").glob("02-*.ipynb"))
+    local = client(client_env, "notebook", "swift-lstm", str(source), str(tmp_path / "local.ipynb"))
+    remote = client(client_env, "notebook", "swift-lstm-ssh", str(source), str(tmp_path / "remote.ipynb"))
+    print(f"notebook 02: local {local['seconds']:.1f} s, remote {remote['seconds']:.1f} s")
+    local_nb = nbformat.read(tmp_path / "local.ipynb", as_version=4)
+    remote_nb = nbformat.read(tmp_path / "remote.ipynb", as_version=4)
+    seen = outputs_a_reader_sees(local_nb)
+    assert seen, "the local run produced no outputs"
+    assert outputs_a_reader_sees(remote_nb) == seen
+    assert wait_no_leftovers(hosts) == []
