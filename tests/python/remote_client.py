@@ -7,7 +7,7 @@ the test's SSH key and known_hosts through HOME. Each scenario prints one JSON o
     python remote_client.py start KERNEL                     → {"seconds": …, "pid": …}
     python remote_client.py notebook KERNEL IN.ipynb OUT.ipynb → {"seconds": …}
     python remote_client.py interrupt KERNEL                 → {"ename": …, "evalue": …, "after": …, …}
-    python remote_client.py kill KERNEL                      → {"pid": …, "dead_after": …, …}
+    python remote_client.py kill KERNEL [kernel|launcher]    → {"pid": …, "hb_dead_after": …, …}
 """
 import json
 import os
@@ -87,12 +87,18 @@ def interrupt(kernel):
             "after": after.stream(), "pid": pid, "alive_after_shutdown": km.is_alive()}
 
 
-def kill(kernel):
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
+
+
+def kill(kernel, which="kernel"):
+    """SIGKILLs the remote kernel (or, with `launcher`, the launcher that started it: its parent)."""
     km, kc, _ = started(kernel)
     try:
         ran = execute_and_collect(kc, 'print("ready")', timeout=300, stop_on_error=False)
         assert ran.stream() == "ready\n", ran.messages
-        pid = kernel_pid(km)
+        pid = kernel_pid(km) if which == "kernel" else parent_of(kernel_pid(km))
         os.kill(pid, signal.SIGKILL)  # the same pid namespace: the "host" is only a network namespace
         killed = time.monotonic()
         hb_dead = alive_dead = None

@@ -211,15 +211,17 @@ def test_interrupting_a_remote_fit_keeps_the_model_and_shutdown_ends_every_proce
     assert wait_no_leftovers(hosts) == []
 
 
-def test_a_killed_remote_kernel_is_seen_dead_and_leaves_nothing_behind(hosts, client_env):
-    result = client(client_env, "kill", "swift-lstm-ssh")
-    print(f"remote kernel SIGKILLed: heartbeat lost after {result['hb_dead_after']} s, "
+@pytest.mark.parametrize("victim", ["kernel", "launcher"])
+def test_a_killed_remote_kernel_is_seen_dead_and_leaves_nothing_behind(hosts, client_env, victim):
+    result = client(client_env, "kill", "swift-lstm-ssh", victim)
+    print(f"remote {victim} SIGKILLed: heartbeat lost after {result['hb_dead_after']} s, "
           f"provisioner poll says dead after {result['is_alive_false_after']} s")
     # The heartbeat channel declares the kernel dead after time_to_dead without a beat; allow the
     # channel's own polling period and a loaded machine on top of it.
     assert result["hb_dead_after"] is not None and result["hb_dead_after"] < 10 * result["time_to_dead"], result
     assert result["is_alive_false_after"] is not None, result
-    # The launcher exits with its kernel; the worker reads end-of-file and ends with it.
+    # The launcher exits with its kernel; a kernel whose launcher died gets SIGTERM (PR_SET_PDEATHSIG);
+    # the worker reads end-of-file when its kernel is gone and ends with it.
     assert wait_no_leftovers(hosts) == []
 
 

@@ -43,7 +43,7 @@ def rss_by_process(pid):
         except OSError:
             continue
         kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-        label = "kernel" if p == pid else name
+        label = "kernel" if p == pid else ("worker" if name == "swift-lstm-kern" else name)
         sizes[label] = sizes.get(label, 0) + kib / 1024
     return sizes
 
@@ -70,13 +70,15 @@ def main():
         kc.complete("warmU", 5, reply=True, timeout=120)
         time.sleep(2)
         show("idle (one cell, one completion)", pid)
-        for path in args.notebooks:
+        for path in [pathlib.Path(n).resolve() for n in args.notebooks]:
             nb = nbformat.read(path, as_version=4)
-            os.chdir(pathlib.Path(path).resolve().parent)
+            os.chdir(path.parent)
+            failed = 0
             for cell in nb.cells:
                 if cell.cell_type == "code":
-                    kc.execute_interactive(cell.source, timeout=1800, output_hook=lambda msg: None)
-            show(f"after {pathlib.Path(path).name}", pid)
+                    reply = kc.execute_interactive(cell.source, timeout=1800, output_hook=lambda msg: None)
+                    failed += reply["content"]["status"] != "ok"
+            show(f"after {path.name}" + (f" ({failed} cells failed)" if failed else ""), pid)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
