@@ -7,6 +7,7 @@ the test's SSH key and known_hosts through HOME. Each scenario prints one JSON o
     python remote_client.py start KERNEL                     → {"seconds": …, "pid": …}
     python remote_client.py notebook KERNEL IN.ipynb OUT.ipynb → {"seconds": …}
     python remote_client.py interrupt KERNEL                 → {"ename": …, "evalue": …, "after": …, …}
+    python remote_client.py orphan KERNEL SECONDS           → {"pid": …, "alive_while_polled": …}
     python remote_client.py kill KERNEL [kernel|launcher]    → {"pid": …, "hb_dead_after": …, …}
 """
 import json
@@ -116,9 +117,21 @@ def kill(kernel, which="kernel"):
         km.cleanup_resources()
 
 
+def orphan(kernel, polled_seconds):
+    """Polls the kernel for `polled_seconds` as a server does, then vanishes without shutting it down."""
+    km, kc, _ = started(kernel)
+    began = time.monotonic()
+    alive = True
+    while time.monotonic() - began < float(polled_seconds):
+        alive = alive and km.is_alive()
+        time.sleep(1)
+    print(json.dumps({"pid": kernel_pid(km), "alive_while_polled": alive}), flush=True)
+    os._exit(0)
+
+
 def main():
     scenario, kernel, *rest = sys.argv[1:]
-    result = {"start": start, "notebook": notebook, "interrupt": interrupt, "kill": kill}[scenario](kernel, *rest)
+    result = {"start": start, "notebook": notebook, "interrupt": interrupt, "kill": kill, "orphan": orphan}[scenario](kernel, *rest)
     print(json.dumps(result), flush=True)
 
 

@@ -25,6 +25,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 LAUNCHER = REPO / "tools" / "remote" / "launch_swift_lstm.py"
 CLIENT = pathlib.Path(__file__).with_name("remote_client.py")
 SSHD = "/usr/sbin/sshd"
+ORPHAN_TIMEOUT = 6
 pytestmark = pytest.mark.timeout(1800)
 
 
@@ -121,9 +122,9 @@ class Hosts:
                         raise
                     time.sleep(0.2)
 
-    def leftovers(self, ns):
+    def leftovers(self, ns=None):
         """Processes in `ns` other than its sshd listener (and its short-lived session children)."""
-        return [(p, cmdline(p)) for p in netns_pids(ns) if SSHD not in cmdline(p) and "sshd" not in cmdline(p)]
+        return [(p, cmdline(p)) for p in netns_pids(ns or self.names[0]) if SSHD not in cmdline(p) and "sshd" not in cmdline(p)]
 
     def teardown(self):
         for ns in self.made_ns:
@@ -150,6 +151,9 @@ def hosts(kernel_binary, jupyter_env, tmp_path_factory):
     try:
         h.setup(kernel_binary)
         subprocess.run([sys.executable, str(LAUNCHER), "kernelspec", "--hosts", ",".join(h.addresses[:1]),
+                        "--kernel-binary", str(kernel_binary), "--prefix", str(jupyter_env.prefix)], check=True)
+        subprocess.run([sys.executable, str(LAUNCHER), "kernelspec", "--hosts", h.addresses[1],
+                        "--name", "swift-lstm-ssh-orphan", "--orphan-timeout", str(ORPHAN_TIMEOUT),
                         "--kernel-binary", str(kernel_binary), "--prefix", str(jupyter_env.prefix)], check=True)
         yield h
     finally:
@@ -251,3 +255,16 @@ def test_notebook_02_gives_the_same_outputs_remotely_as_locally(hosts, client_en
     assert seen, "the local run produced no outputs"
     assert outputs_a_reader_sees(remote_nb) == seen
     assert wait_no_leftovers(hosts) == []
+
+
+def test_a_remote_kernel_whose_server_vanished_ends_after_the_orphan_timeout(hosts, client_env):
+    """Host 2's kernelspec has --orphan-timeout: the launcher ends a kernel nobody polls any more."""
+    result = client(client_env, "orphan", "swift-lstm-ssh-orphan", str(2 * ORPHAN_TIMEOUT))
+    assert result["alive_while_polled"], "the kernel ended while the server was still polling it"
+    host = hosts.names[1]
+    assert any(str(result["pid"]) == str(p) for p, _ in hosts.leftovers(host)), "the kernel was not on host 2"
+    # timeout + one 5 s accept period of the listener + SIGTERM handling, on a loaded machine
+    deadline = time.monotonic() + ORPHAN_TIMEOUT + 40
+    while hosts.leftovers(host) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert hosts.leftovers(host) == []

@@ -17,7 +17,8 @@ The protocol side (ports, connection file, encryption, the request socket) is ga
 `ServerListener`, loaded from the installed package, so the payload always matches the server's version.
 The process side is ours: the kernel runs as a child (not a fork of the listener), it receives SIGTERM if
 this launcher dies (PR_SET_PDEATHSIG), and this launcher exits as soon as the kernel does, so no listener
-is left listening for a dead kernel. The kernel ends its worker (and what its cells started) itself.
+is left listening for a dead kernel. The kernel ends its worker (and what its cells started) itself. With
+`--orphan-timeout S`, a kernel whose server has not polled for S seconds (the server is gone) is ended too.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 KERNEL_NAME = "swift-lstm-ssh"
 SHUTDOWN_GRACE = 10.0  # seconds a kernel has to exit by itself after the server asked it to shut down
@@ -85,17 +87,27 @@ def launch(args) -> int:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     threading.Thread(target=end_when_kernel_ends, daemon=True).start()
 
+    def end_kernel(reason):
+        print(f"launch_swift_lstm: {reason}: ending kernel {kernel.pid}", flush=True)
+        forward(signal.SIGTERM, None)
+        threading.Timer(SHUTDOWN_GRACE, forward, (signal.SIGKILL, None)).start()
+
     listener.return_connection_info(comm_port)
+    last_contact = time.monotonic()
+    ending = False
     while True:  # ends through end_when_kernel_ends
-        request = listener.get_server_request()
-        if not request:
-            continue
-        if request.get("signum") is not None:
-            forward(int(request["signum"]), None)
-        if request.get("shutdown"):
-            # The server has sent shutdown_request to the kernel; make sure it does not linger.
-            threading.Timer(SHUTDOWN_GRACE, forward, (signal.SIGTERM, None)).start()
-            threading.Timer(2 * SHUTDOWN_GRACE, forward, (signal.SIGKILL, None)).start()
+        request = listener.get_server_request()  # None after 5 s without a request
+        if request:
+            last_contact = time.monotonic()
+            if request.get("signum") is not None:
+                forward(int(request["signum"]), None)
+            if request.get("shutdown") and not ending:
+                # The server has sent shutdown_request to the kernel; make sure it does not linger.
+                ending = True
+                threading.Timer(SHUTDOWN_GRACE, end_kernel, ("shut down by the server",)).start()
+        elif args.orphan_timeout and not ending and time.monotonic() - last_contact > args.orphan_timeout:
+            ending = True
+            end_kernel(f"no request from the server for {args.orphan_timeout:g} s")
 
 
 def kernels_dir(args) -> pathlib.Path:
@@ -131,7 +143,8 @@ def write_kernelspec(args) -> pathlib.Path:
         },
         "argv": [args.python or sys.executable, str(pathlib.Path(__file__).resolve()), "launch",
                  "--kernel-binary", str(binary), "--kernel-id", "{kernel_id}", "--port-range", "{port_range}",
-                 "--response-address", "{response_address}", "--public-key", "{public_key}"],
+                 "--response-address", "{response_address}", "--public-key", "{public_key}"]
+        + (["--orphan-timeout", f"{args.orphan_timeout:g}"] if args.orphan_timeout else []),
     }
     target = kernels_dir(args) / args.name
     target.mkdir(parents=True, exist_ok=True)
@@ -153,6 +166,8 @@ def main(argv=None) -> int:
     run.add_argument("--response-address", required=True)
     run.add_argument("--public-key", required=True)
     run.add_argument("--transport-encryption", default="")
+    run.add_argument("--orphan-timeout", type=float, default=0.0,
+                     help="end the kernel after this many seconds without a poll from the server (0: never)")
     spec = sub.add_parser("kernelspec", help="write the swift-lstm-ssh kernelspec")
     spec.add_argument("--hosts", required=True, help="comma-separated host names or addresses")
     spec.add_argument("--kernel-binary", required=True, help="swift-lstm-kernel, at the same path on every host")
@@ -161,6 +176,9 @@ def main(argv=None) -> int:
     spec.add_argument("--python", help="the hosts' Python with gateway_provisioners (default: this one)")
     spec.add_argument("--remote-path", help="PATH on the hosts (default: swiftc's folder + /usr/bin:/bin)")
     spec.add_argument("--launch-timeout", type=int, default=60)
+    spec.add_argument("--orphan-timeout", type=float, default=0.0,
+                      help="the kernel ends after this many seconds without a poll from the server; only for "
+                           "servers that poll (jupyter_server's restarter does, every 3 s; nbclient does not)")
     where = spec.add_mutually_exclusive_group()
     where.add_argument("--prefix")
     where.add_argument("--sys-prefix", action="store_true")
