@@ -16,7 +16,7 @@ KERNEL       = $(BIN_DIR)/swift-lstm-kernel
 APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages build install-kernel notebooks notebooks-sync test test-swift test-python test-browser fuzz fuzz-smoke lab lab-copies bench clean
+.PHONY: setup system-packages build install-kernel install-kernel-ssh notebooks notebooks-sync test test-swift test-python test-browser fuzz fuzz-smoke lab lab-copies bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -37,6 +37,11 @@ build: setup
 
 install-kernel: build
 	$(KERNEL) install --user
+
+# The swift-lstm-ssh kernelspec (gateway_provisioners' SSH provisioner): make install-kernel-ssh HOSTS=h1,h2
+install-kernel-ssh: build
+	@[ -n "$(HOSTS)" ] || { echo "give the hosts: make install-kernel-ssh HOSTS=host1,host2"; exit 2; }
+	$(PY) tools/remote/launch_swift_lstm.py kernelspec --user --hosts $(HOSTS) --kernel-binary $(KERNEL)
 
 notebooks: install-kernel
 	$(PY) tools/notebooks/run_notebooks.py --out build/notebooks notebooks/*.ipynb
