@@ -8,7 +8,6 @@ RSS of every process under the kernel ("idle"); then runs the code cells of each
 and prints it again after each one. The numbers for docs/DEPLOYING.md come from this script.
 """
 import argparse
-import os
 import pathlib
 import time
 
@@ -60,7 +59,8 @@ def main():
     parser.add_argument("notebooks", nargs="*")
     args = parser.parse_args()
     km = KernelManager(kernel_name=args.kernel)
-    km.start_kernel()
+    # The notebooks read their data relative to their folder: the kernel's working directory.
+    km.start_kernel(cwd=str(pathlib.Path(args.notebooks[0]).resolve().parent) if args.notebooks else None)
     kc = km.client()
     kc.start_channels()
     try:
@@ -72,12 +72,14 @@ def main():
         show("idle (one cell, one completion)", pid)
         for path in [pathlib.Path(n).resolve() for n in args.notebooks]:
             nb = nbformat.read(path, as_version=4)
-            os.chdir(path.parent)
             failed = 0
             for cell in nb.cells:
                 if cell.cell_type == "code":
                     reply = kc.execute_interactive(cell.source, timeout=1800, output_hook=lambda msg: None)
-                    failed += reply["content"]["status"] != "ok"
+                    if reply["content"]["status"] != "ok":
+                        failed += 1
+                        print(f"  a cell failed: {reply['content'].get('ename')}: "
+                              f"{str(reply['content'].get('evalue'))[:200]}", flush=True)
             show(f"after {path.name}" + (f" ({failed} cells failed)" if failed else ""), pid)
     finally:
         kc.stop_channels()
