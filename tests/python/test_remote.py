@@ -172,6 +172,7 @@ def client_env(hosts, jupyter_env, tmp_path_factory):
                 # gateway_provisioners refuses KERNEL_USERNAME root by default; the test runs as root.
                 "GP_UNAUTHORIZED_USERS": "nobody", "GP_RESPONSE_IP": hosts.gateway,
                 "GP_RESPONSE_PORT": str(port), "GP_RESPONSE_PORT_RETRIES": "20",
+                "GP_KERNEL_LOG_DIR": str(hosts.root),  # the launcher's log on the host (default /tmp)
                 "SWIFT_LSTM_CELL_CACHE": str(tmp_path_factory.mktemp("cells"))})
     return env
 
