@@ -147,17 +147,6 @@ def test_two_packages_in_one_cell_are_one_build(kc, caches):
     assert "hello 1" in ok(kc, "print(Greeter().greet(1))").stream()
 
 
-def test_a_system_library_is_reached_through_the_packages_pkg_config(kc):
-    import subprocess
-    version = subprocess.run(["pkg-config", "--modversion", "zlib"], capture_output=True, text=True).stdout.strip()
-    if not version:
-        pytest.skip("zlib's pkg-config file is not installed")
-    out = ok(kc, '%install .package(path: "zpkg") ZWrap\nimport ZWrap\nprint("zlib", zlibVersionString())').stream()
-    assert f"zlib {version}" in out
-    # A cell can use the C module the package declares, too.
-    assert f"direct {version}" in ok(kc, 'import CZlib\nprint("direct", String(cString: zlibVersion()))').stream()
-
-
 def test_swiftpm_flags_reach_the_build(kc):
     out = ok(kc, '%install-swiftpm-flags -Xswiftc -DNOTEBOOK_FLAG\n%install .package(path: "flagged") Flagged\n'
                  'import Flagged\nprint(flaggedBuild())').stream()
@@ -299,3 +288,15 @@ def test_swift_collections_from_the_package_mirror(jupyter_env, caches, notebook
     finally:
         client.stop_channels()
         stop_kernel_manager(km)
+
+
+# Last in the file: it adds a package to the module kernel's set, which `%who` above lists exactly.
+def test_a_system_library_is_reached_through_the_packages_pkg_config(kc):
+    import subprocess
+    version = subprocess.run(["pkg-config", "--modversion", "zlib"], capture_output=True, text=True).stdout.strip()
+    if not version:
+        pytest.skip("zlib's pkg-config file is not installed")
+    out = ok(kc, '%install .package(path: "zpkg") ZWrap\nimport ZWrap\nprint("zlib", zlibVersionString())').stream()
+    assert f"zlib {version}" in out
+    # A cell can use the C module the package declares, too.
+    assert f"direct {version}" in ok(kc, 'import CZlib\nprint("direct", String(cString: zlibVersion()))').stream()

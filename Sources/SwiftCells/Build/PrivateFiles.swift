@@ -38,17 +38,22 @@ enum PrivateFiles {
 
     /// Writes `bytes` to a new file at `path` (replacing one there), mode 0600.
     static func write(_ bytes: [UInt8], to path: String) -> Bool {
-        unlink(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        // Written under a name of this process's own, then renamed over `path`: two kernels writing the
+        // same file at once (two installs of one package set) each replace it whole, neither fails.
+        let temporary = "\(path).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
-        defer { close(fd) }
-        guard fchmod(fd, 0o600) == 0 else { return false }
+        var written = fchmod(fd, 0o600) == 0
         var offset = 0
-        while offset < bytes.count {
+        while written && offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            offset += n
+            if n <= 0 { written = false } else { offset += n }
+        }
+        close(fd)
+        guard written, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            return false
         }
         return true
     }
