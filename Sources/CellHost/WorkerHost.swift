@@ -12,6 +12,13 @@ public enum WorkerHost {
     nonisolated(unsafe) static var requestInterrupt: (@convention(c) () -> Void)?
     nonisolated(unsafe) static var clearInterrupt: (@convention(c) () -> Void)?
     nonisolated(unsafe) static var busy = false
+    /// NotebookDisplay's comm entry point: (comm id, JSON data, kind) → nil, or a malloc'd
+    /// `type name\tdescription` when the handler threw.
+    typealias CommHook = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<CChar>)
+        -> UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) static var commHook: CommHook?
+    /// The comm message the comm thread handles (set before it starts).
+    nonisolated(unsafe) static var pendingComm: (id: String, json: String, kind: String) = ("", "", "")
 
     /// Runs the worker until the kernel closes the command pipe or sends `exit`.
     public static func run() -> Never {
@@ -62,6 +69,9 @@ public enum WorkerHost {
             } else {
                 send(["loadfailed", fields[1], String(cString: dlerror())])
             }
+        case "comm" where fields.count == 4:
+            pendingComm = (fields[1], fields[2], fields[3])
+            startComm()
         case "interrupt":
             requestInterrupt?()
             if StdinBridge.isWaiting { StdinBridge.deliver(nil) }
@@ -96,6 +106,7 @@ public enum WorkerHost {
         }
         requestInterrupt = dlsym(handle, "lstmkit_request_interrupt").map { unsafeBitCast($0, to: Hook.self) }
         clearInterrupt = dlsym(handle, "lstmkit_clear_interrupt").map { unsafeBitCast($0, to: Hook.self) }
+        commHook = dlsym(handle, "notebook_display_comm").map { unsafeBitCast($0, to: CommHook.self) }
         return true
     }
 
@@ -141,6 +152,55 @@ public enum WorkerHost {
             send(["trapped", module, String(signal), library, String(offset)])
         case .interrupted:
             send(["interrupted", module])
+        }
+    }
+
+    /// Runs a comm handler (`comm <id> <json> <kind>`) as a short execution: on a thread of its own
+    /// supervised like a cell's, so a trap in the handler is survived and reported; it ends with the same
+    /// events as a cell (`done comm …`, `threw comm …`, `trapped comm …`).
+    private static func startComm() {
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { _ in
+            WorkerHost.runComm()
+            return nil
+        }, nil)
+        pthread_detach(thread)
+    }
+
+    nonisolated(unsafe) private static var commFailure: String?
+
+    private static func runComm() {
+        guard commHook != nil else {
+            send(["done", "comm", "0", "0"])
+            return
+        }
+        clearInterrupt?()
+        commFailure = nil
+        let start = monotonicSeconds()
+        let outcome = CellRunner.run { _, _ in
+            let message = WorkerHost.pendingComm
+            if let failure = WorkerHost.commHook?(message.id, message.json, message.kind) {
+                WorkerHost.commFailure = String(cString: failure)
+                free(failure)
+            }
+            return 0
+        }
+        fflush(stdout)
+        fflush(stderr)
+        switch outcome {
+        case .finished:
+            if let failure = commFailure {
+                let parts = failure.split(separator: "\t", maxSplits: 1).map(String.init)
+                send(["threw", "comm", parts.first ?? "Error", parts.count > 1 ? parts[1] : ""])
+            } else {
+                send(["done", "comm", "0", String(monotonicSeconds() - start)])
+            }
+        case .threw(let typeName, let description):
+            send(["threw", "comm", typeName, description])
+        case .trapped(let signal, let library, let offset):
+            send(["trapped", "comm", String(signal), library, String(offset)])
+        case .interrupted:
+            send(["interrupted", "comm"])
         }
     }
 
