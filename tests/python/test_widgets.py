@@ -207,3 +207,29 @@ def test_a_button_click_and_a_dropdown_choice_reach_swift(kernel_client, run_cel
     _, messages = update(kernel_client, dropdown["comm_id"], {"index": 7})
     assert "index" in stderr_of(messages)
     assert run_cell("print(clicks, chosen, act.value)").stream() == "1 relu relu\n"
+
+
+def test_interact_over_an_lstm_shows_the_summary_for_each_setting(kernel_client, run_cell):
+    # The example of docs/NOTEBOOK_DISPLAY.md: the output shape follows units and returnSequences.
+    run = run_cell('let units = IntSlider(4, in: 1...64, description: "units")\n'
+                   'let sequences = Checkbox(false, description: "returnSequences")\n'
+                   'interact(units, sequences) { u, r in\n'
+                   '    let model = try Sequential([LSTM(units: u, returnSequences: r, inputShape: [10, 3])])\n'
+                   '    display(model.summaryTable())\n'
+                   '}')
+    assert run.error is None, run.error
+    [slider_open] = comm_opens(run, "IntSliderModel")
+    [box_open] = comm_opens(run, "CheckboxModel")
+    [output_open] = comm_opens(run, "OutputModel")
+
+    def summary(messages):
+        states = [m["content"]["data"]["state"]["outputs"] for m in messages
+                  if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == output_open["comm_id"]]
+        [shown] = states[-1]
+        return shown["data"]["text/plain"]
+
+    assert "(None, 4)" in summary(run.outputs)
+    _, messages = update(kernel_client, slider_open["comm_id"], {"value": 8})
+    assert "(None, 8)" in summary(messages)
+    _, messages = update(kernel_client, box_open["comm_id"], {"value": True})
+    assert "(None, 10, 8)" in summary(messages)
