@@ -35,6 +35,7 @@ public enum WorkerHost {
         _ = fcntl(commandFD, F_SETFD, FD_CLOEXEC)
         _ = fcntl(eventFD, F_SETFD, FD_CLOEXEC)
         pthread_mutex_init(&eventLock, nil)
+        pthread_mutex_init(&liveCommLock, nil)
         StdinBridge.setUp()
         CellRunner.installSignalHandlers()
         let loaded = loadLibrary()
@@ -72,6 +73,8 @@ public enum WorkerHost {
         case "comm" where fields.count == 4:
             pendingComm = (fields[1], fields[2], fields[3])
             startComm()
+        case "comm" where fields.count == 5 && fields[4] == "live":
+            startLiveComm(id: fields[1], json: fields[2], kind: fields[3])
         case "interrupt":
             requestInterrupt?()
             if StdinBridge.isWaiting { StdinBridge.deliver(nil) }
@@ -168,6 +171,33 @@ public enum WorkerHost {
     }
 
     nonisolated(unsafe) private static var commFailure: String?
+
+    /// A comm message that arrived while a cell runs: the handler runs at once on a plain thread beside
+    /// the cell (handlers that update state, the slider case), one at a time; no event
+    /// is sent (the kernel is following the cell). A throw is reported on stderr, in the running cell's
+    /// output; a trap here is not survived (it is not the cell's thread).
+    private static func startLiveComm(id: String, json: String, kind: String) {
+        final class Job {
+            let id: String, json: String, kind: String
+            init(_ i: String, _ j: String, _ k: String) { id = i; json = j; kind = k }
+        }
+        let job = Unmanaged.passRetained(Job(id, json, kind)).toOpaque()
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            pthread_mutex_lock(&WorkerHost.liveCommLock)
+            defer { pthread_mutex_unlock(&WorkerHost.liveCommLock) }
+            if let failure = WorkerHost.commHook?(job.id, job.json, job.kind) {
+                let parts = String(cString: failure).split(separator: "\t", maxSplits: 1).map(String.init)
+                free(failure)
+                fputs("widget handler threw \(parts.first ?? "an error"): \(parts.count > 1 ? parts[1] : "")\n", stderr)
+            }
+            return nil
+        }, job)
+        pthread_detach(thread)
+    }
+
+    nonisolated(unsafe) static var liveCommLock = pthread_mutex_t()
 
     private static func runComm() {
         guard commHook != nil else {

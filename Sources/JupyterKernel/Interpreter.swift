@@ -78,11 +78,25 @@ public protocol ExecutionContext: AnyObject, Sendable {
     /// Publishes a comm message (`comm_open`, `comm_msg`, `comm_close`) the worker's Swift objects sent;
     /// `content` holds `comm_id` and the message's other fields.
     func publishComm(_ type: String, content: JSONValue)
+    /// The frontend comm messages for open comms that arrived since the last call, while this execution
+    /// runs (the interpreter polls it; the kernel already published their busy/idle). Shell thread.
+    func takeCommDeliveries() -> [CommDelivery]
 }
 
 extension ExecutionContext {
     /// Contexts without comm support drop comm messages.
     public func publishComm(_ type: String, content: JSONValue) {}
+    /// Contexts without comm support have none.
+    public func takeCommDeliveries() -> [CommDelivery] { [] }
+}
+
+/// A frontend's comm message that arrived while a cell runs, to be handed to the worker at once.
+public struct CommDelivery: Sendable {
+    public let commID: String
+    /// The message's `data` (an object).
+    public let data: JSONValue
+    /// A `comm_close` rather than a `comm_msg`.
+    public let closing: Bool
 }
 
 /// `is_complete_reply` statuses.

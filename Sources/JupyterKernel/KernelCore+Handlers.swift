@@ -41,6 +41,7 @@ extension KernelCore {
 
         let output = RequestOutput(request: request, session: session, transport: transport, silent: silent,
                                    allowStdin: allowStdin, comms: comms)
+        output.commPoll = { [unowned self] in takeCommsWhileRunning() }
         beginExecution(output)
         let outcome = interpreter.execute(
             ExecuteRequest(code: code, silent: silent, storeHistory: storeHistory, allowStdin: allowStdin,

@@ -130,7 +130,8 @@ public final class KernelCore: @unchecked Sendable {
     /// it has seen the reply cannot be in the queue yet, so it runs. Called on the shell thread.
     func abortQueuedExecutes() {
         let queued = transport.takeQueuedShellMessages()
-        for case .message(let message) in queued where message.msgType == "execute_request" {
+        // Messages taken earlier while the cell ran (`takeCommsWhileRunning`) are queued too.
+        for case .message(let message) in queuedShell + queued where message.msgType == "execute_request" {
             abortedExecuteIDs.insert(message.header.msgID)
         }
         queuedShell.append(contentsOf: queued)

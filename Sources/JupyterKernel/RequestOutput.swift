@@ -18,6 +18,8 @@ final class RequestOutput: ExecutionContext, @unchecked Sendable {
     /// The parent of comm messages published through this output (the frontend's `comm_msg` being
     /// handled); the request itself when nil.
     private let commParent: Message?
+    /// Takes the comm messages that arrived while the cell runs (set by the core for executions).
+    var commPoll: (() -> [CommDelivery])?
 
     init(request: Message, session: KernelSession, transport: KernelTransport, silent: Bool, allowStdin: Bool,
          comms: CommTable? = nil, commParent: Message? = nil) {
@@ -100,6 +102,10 @@ final class RequestOutput: ExecutionContext, @unchecked Sendable {
     func afterReply() -> ExecutionContext {
         RequestOutput(request: request, session: session, transport: transport, silent: silent, allowStdin: false,
                       comms: comms, commParent: commParent)
+    }
+
+    func takeCommDeliveries() -> [CommDelivery] {
+        commPoll?() ?? []
     }
 
     /// Publishes a comm message from the worker (also for silent requests and after the reply: a widget

@@ -50,6 +50,13 @@ final class ContextSink: CellOutputSink {
         }
     }
 
+    func cellPendingComms() -> [(id: String, json: String, kind: String)] {
+        context.takeCommDeliveries().compactMap { delivery in
+            guard let encoded = try? delivery.data.encoded() else { return nil }
+            return (delivery.commID, String(decoding: encoded, as: UTF8.self), delivery.closing ? "close" : "msg")
+        }
+    }
+
     func cellNeedsInput(prompt: String) -> String? {
         guard allowStdin else { return nil }
         return context.requestInput(prompt: prompt, password: false)

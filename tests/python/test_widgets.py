@@ -233,3 +233,28 @@ def test_interact_over_an_lstm_shows_the_summary_for_each_setting(kernel_client,
     assert "(None, 8)" in summary(messages)
     _, messages = update(kernel_client, box_open["comm_id"], {"value": True})
     assert "(None, 10, 8)" in summary(messages)
+
+
+def test_an_update_while_a_cell_runs_is_handled_without_waiting_for_the_cell(slider, kernel_client):
+    comm_id, _ = slider
+    # The cell waits (up to 20 s) for the slider to change; the update must reach it while it runs.
+    cell_id = kernel_client.execute('import Foundation\nvar waited = 0\n'
+                                    'while units.value == 4 && waited < 2000 { usleep(10_000); waited += 1 }\n'
+                                    'print("during the cell:", units.value, seen)')
+    time.sleep(0.5)
+    msg = kernel_client.session.msg("comm_msg", content={"comm_id": comm_id, "data": {
+        "method": "update", "state": {"value": 20}, "buffer_paths": []}})
+    kernel_client.shell_channel.send(msg)
+    statuses, text = [], ""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        m = kernel_client.get_iopub_msg(timeout=120)
+        parent = m["parent_header"].get("msg_id")
+        if m["msg_type"] == "status" and parent == msg["header"]["msg_id"]:
+            statuses.append(m["content"]["execution_state"])
+        if m["msg_type"] == "stream" and parent == cell_id:
+            text += m["content"]["text"]
+        if m["msg_type"] == "status" and parent == cell_id and m["content"]["execution_state"] == "idle":
+            break
+    assert text == "during the cell: 20 [20]\n"
+    assert statuses == ["busy", "idle"], "the comm message got its own busy/idle"

@@ -12,6 +12,14 @@ public protocol CellOutputSink: AnyObject {
     func cellDisplayRecord(_ json: String)
     /// The cell called `readLine()` and stdin is allowed: the line typed, or nil.
     func cellNeedsInput(prompt: String) -> String?
+    /// Frontend comm messages that arrived while the cell runs (comm id, JSON data, `msg` or `close`),
+    /// handed to the worker at once; polled about every 100 ms.
+    func cellPendingComms() -> [(id: String, json: String, kind: String)]
+}
+
+extension CellOutputSink {
+    /// Sinks that do not route comms have none.
+    public func cellPendingComms() -> [(id: String, json: String, kind: String)] { [] }
 }
 
 /// How a run on the worker ended.
@@ -265,6 +273,8 @@ public final class WorkerProcess: @unchecked Sendable {
                 publish(splitter.flush(), to: sink)
             }
             sink.publishDue()
+            // `live`: the worker runs the handler beside the cell and reports no event for it.
+            for comm in userSink.cellPendingComms() { send(["comm", comm.id, comm.json, comm.kind, "live"]) }
             for line in eventReader.readAvailableLines() {
                 let fields = WireFormat.decode(Substring(line))
                 if let result = handleEvent(fields, sink: sink, filter: &filter) { return result }
