@@ -123,7 +123,12 @@ final class RequestOutput: ExecutionContext, @unchecked Sendable {
         default:
             break
         }
-        transport.send(session.broadcast(type, content: content, parent: commParent ?? request), on: .iopub)
+        // A record's `metadata` is the message's metadata (where ipywidgets reads the protocol version).
+        var fields = content.objectValue ?? [:]
+        let metadata = fields.removeValue(forKey: "metadata")?.objectValue ?? [:]
+        transport.send(session.message(type, content: .object(fields), parent: commParent ?? request,
+                                       identities: [Data("kernel.\(session.id).\(type)".utf8)], metadata: metadata),
+                       on: .iopub)
     }
 
     static func content(_ bundle: MimeBundle, displayID: String?) -> JSONValue {

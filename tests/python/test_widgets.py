@@ -14,7 +14,7 @@ VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def comm_opens(run, model=None):
-    opens = [m["content"] for m in run.outputs if m["msg_type"] == "comm_open"]
+    opens = [dict(m["content"], metadata=m["metadata"]) for m in run.outputs if m["msg_type"] == "comm_open"]
     return [o for o in opens if model is None or o["data"]["state"]["_model_name"] == model]
 
 
@@ -63,7 +63,7 @@ def test_a_slider_opens_an_ipywidgets_comm_and_is_displayed_as_a_widget_view(sli
     [opened] = comm_opens(run, "IntSliderModel")
     state = opened["data"]["state"]
     assert opened["target_name"] == "jupyter.widget"
-    assert opened["metadata"]["version"].startswith("2.")
+    assert opened["metadata"]["version"].startswith("2."), "the protocol version is in the message's metadata"
     assert (state["_model_module"], state["_model_module_version"]) == ("@jupyter-widgets/controls", "2.0.0")
     assert (state["value"], state["min"], state["max"], state["description"]) == (4, 1, 64, "units")
     # Every model the slider refers to (layout, style) was opened before it.
