@@ -258,3 +258,19 @@ def test_an_update_while_a_cell_runs_is_handled_without_waiting_for_the_cell(sli
             break
     assert text == "during the cell: 20 [20]\n"
     assert statuses == ["busy", "idle"], "the comm message got its own busy/idle"
+
+
+def test_an_executed_notebook_keeps_the_widget_state_in_its_metadata(jupyter_env):
+    # nbclient records the comm state as ipywidgets does, so the HTML export shows the widgets' last state.
+    import nbclient
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell('let units = IntSlider(4, in: 1...64, description: "units")\n'
+                                              'units.value = 9\ndisplay(units)'))
+    nb.metadata["kernelspec"] = {"name": "swift-lstm", "display_name": "Swift (LSTMKit)", "language": "swift"}
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="swift-lstm").execute()
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    sliders = [s["state"] for s in states.values() if s["model_name"] == "IntSliderModel"]
+    assert [(s["value"], s["description"]) for s in sliders] == [(9, "units")]
+    [output] = nb.cells[0].outputs
+    assert output["data"][VIEW]["model_id"] in states
