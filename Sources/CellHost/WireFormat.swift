@@ -2,7 +2,9 @@
 /// SwiftCells imports this type).
 ///
 /// One message per line; fields separated by a tab; inside a field `\\`, `\t` and `\n` are escaped.
-/// Commands (kernel → worker): `run <module> <allowStdin 0|1> <library> <entry point>`, `interrupt`, `stop`
+/// Commands (kernel → worker): `run <module> <allowStdin 0|1> <library> <entry point>`,
+/// `comm <comm id> <JSON data> <msg|close> [live]` (a frontend's comm message for a widget; `live` while a
+/// cell runs: handled beside it, no event), `interrupt`, `stop`
 /// (end the cell's thread if it is in its own code; see `CellInterrupter`),
 /// `input <line>`, `noinput`, `exit`.
 /// Events (worker → kernel): `ready <lstmkit-loaded 0|1>`, `done <module> <load s> <run s>`,

@@ -12,6 +12,13 @@ public enum WorkerHost {
     nonisolated(unsafe) static var requestInterrupt: (@convention(c) () -> Void)?
     nonisolated(unsafe) static var clearInterrupt: (@convention(c) () -> Void)?
     nonisolated(unsafe) static var busy = false
+    /// NotebookDisplay's comm entry point: (comm id, JSON data, kind) → nil, or a malloc'd
+    /// `type name\tdescription` when the handler threw.
+    typealias CommHook = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<CChar>)
+        -> UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) static var commHook: CommHook?
+    /// The comm message the comm thread handles (set before it starts).
+    nonisolated(unsafe) static var pendingComm: (id: String, json: String, kind: String) = ("", "", "")
 
     /// Runs the worker until the kernel closes the command pipe or sends `exit`.
     public static func run() -> Never {
@@ -28,6 +35,7 @@ public enum WorkerHost {
         _ = fcntl(commandFD, F_SETFD, FD_CLOEXEC)
         _ = fcntl(eventFD, F_SETFD, FD_CLOEXEC)
         pthread_mutex_init(&eventLock, nil)
+        pthread_mutex_init(&liveCommLock, nil)
         StdinBridge.setUp()
         CellRunner.installSignalHandlers()
         let loaded = loadLibrary()
@@ -62,6 +70,11 @@ public enum WorkerHost {
             } else {
                 send(["loadfailed", fields[1], String(cString: dlerror())])
             }
+        case "comm" where fields.count == 4:
+            pendingComm = (fields[1], fields[2], fields[3])
+            startComm()
+        case "comm" where fields.count == 5 && fields[4] == "live":
+            startLiveComm(id: fields[1], json: fields[2], kind: fields[3])
         case "interrupt":
             requestInterrupt?()
             if StdinBridge.isWaiting { StdinBridge.deliver(nil) }
@@ -96,6 +109,7 @@ public enum WorkerHost {
         }
         requestInterrupt = dlsym(handle, "lstmkit_request_interrupt").map { unsafeBitCast($0, to: Hook.self) }
         clearInterrupt = dlsym(handle, "lstmkit_clear_interrupt").map { unsafeBitCast($0, to: Hook.self) }
+        commHook = dlsym(handle, "notebook_display_comm").map { unsafeBitCast($0, to: CommHook.self) }
         return true
     }
 
@@ -141,6 +155,82 @@ public enum WorkerHost {
             send(["trapped", module, String(signal), library, String(offset)])
         case .interrupted:
             send(["interrupted", module])
+        }
+    }
+
+    /// Runs a comm handler (`comm <id> <json> <kind>`) as a short execution: on a thread of its own
+    /// supervised like a cell's, so a trap in the handler is survived and reported; it ends with the same
+    /// events as a cell (`done comm …`, `threw comm …`, `trapped comm …`).
+    private static func startComm() {
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { _ in
+            WorkerHost.runComm()
+            return nil
+        }, nil)
+        pthread_detach(thread)
+    }
+
+    nonisolated(unsafe) private static var commFailure: String?
+
+    /// A comm message that arrived while a cell runs: the handler runs at once on a plain thread beside
+    /// the cell (handlers that update state, the slider case), one at a time; no event
+    /// is sent (the kernel is following the cell). A throw is reported on stderr, in the running cell's
+    /// output; a trap here is not survived (it is not the cell's thread).
+    private static func startLiveComm(id: String, json: String, kind: String) {
+        final class Job {
+            let id: String, json: String, kind: String
+            init(_ i: String, _ j: String, _ k: String) { id = i; json = j; kind = k }
+        }
+        let job = Unmanaged.passRetained(Job(id, json, kind)).toOpaque()
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            pthread_mutex_lock(&WorkerHost.liveCommLock)
+            defer { pthread_mutex_unlock(&WorkerHost.liveCommLock) }
+            if let failure = WorkerHost.commHook?(job.id, job.json, job.kind) {
+                let parts = String(cString: failure).split(separator: "\t", maxSplits: 1).map(String.init)
+                free(failure)
+                fputs("widget handler threw \(parts.first ?? "an error"): \(parts.count > 1 ? parts[1] : "")\n", stderr)
+            }
+            return nil
+        }, job)
+        pthread_detach(thread)
+    }
+
+    nonisolated(unsafe) static var liveCommLock = pthread_mutex_t()
+
+    private static func runComm() {
+        guard commHook != nil else {
+            send(["done", "comm", "0", "0"])
+            return
+        }
+        clearInterrupt?()
+        commFailure = nil
+        let start = monotonicSeconds()
+        let outcome = CellRunner.run { _, _ in
+            let message = WorkerHost.pendingComm
+            if let failure = WorkerHost.commHook?(message.id, message.json, message.kind) {
+                WorkerHost.commFailure = String(cString: failure)
+                free(failure)
+            }
+            return 0
+        }
+        fflush(stdout)
+        fflush(stderr)
+        switch outcome {
+        case .finished:
+            if let failure = commFailure {
+                let parts = failure.split(separator: "\t", maxSplits: 1).map(String.init)
+                send(["threw", "comm", parts.first ?? "Error", parts.count > 1 ? parts[1] : ""])
+            } else {
+                send(["done", "comm", "0", String(monotonicSeconds() - start)])
+            }
+        case .threw(let typeName, let description):
+            send(["threw", "comm", typeName, description])
+        case .trapped(let signal, let library, let offset):
+            send(["trapped", "comm", String(signal), library, String(offset)])
+        case .interrupted:
+            send(["interrupted", "comm"])
         }
     }
 

@@ -75,6 +75,28 @@ public protocol ExecutionContext: AnyObject, Sendable {
     /// streams and displays at once with the same request as parent (as ipykernel does), from any thread,
     /// and never asks for input. The interpreter stops using it when the next execution starts.
     func afterReply() -> ExecutionContext
+    /// Publishes a comm message (`comm_open`, `comm_msg`, `comm_close`) the worker's Swift objects sent;
+    /// `content` holds `comm_id` and the message's other fields.
+    func publishComm(_ type: String, content: JSONValue)
+    /// The frontend comm messages for open comms that arrived since the last call, while this execution
+    /// runs (the interpreter polls it; the kernel already published their busy/idle). Shell thread.
+    func takeCommDeliveries() -> [CommDelivery]
+}
+
+extension ExecutionContext {
+    /// Contexts without comm support drop comm messages.
+    public func publishComm(_ type: String, content: JSONValue) {}
+    /// Contexts without comm support have none.
+    public func takeCommDeliveries() -> [CommDelivery] { [] }
+}
+
+/// A frontend's comm message that arrived while a cell runs, to be handed to the worker at once.
+public struct CommDelivery: Sendable {
+    public let commID: String
+    /// The message's `data` (an object).
+    public let data: JSONValue
+    /// A `comm_close` rather than a `comm_msg`.
+    public let closing: Bool
 }
 
 /// `is_complete_reply` statuses.
@@ -153,4 +175,15 @@ public protocol Interpreter: AnyObject {
 
     /// Releases resources before the kernel exits or restarts. Called once, on the control thread.
     func shutdown(restart: Bool)
+
+    /// Hands a frontend's `comm_msg` (or, with `closing`, its `comm_close`) for an open comm to the object
+    /// behind it. Output goes through `context` (to the cell that opened the comm); a handler that fails
+    /// returns `.error`. Shell thread.
+    func commMessage(commID: String, data: JSONValue, closing: Bool, context: ExecutionContext) -> ExecutionOutcome
+}
+
+extension Interpreter {
+    /// Interpreters without comms ignore comm messages.
+    public func commMessage(commID: String, data: JSONValue, closing: Bool,
+                            context: ExecutionContext) -> ExecutionOutcome { .ok(result: nil) }
 }

@@ -40,7 +40,8 @@ extension KernelCore {
         }
 
         let output = RequestOutput(request: request, session: session, transport: transport, silent: silent,
-                                   allowStdin: allowStdin)
+                                   allowStdin: allowStdin, comms: comms)
+        output.commPoll = { [unowned self] in takeCommsWhileRunning() }
         beginExecution(output)
         let outcome = interpreter.execute(
             ExecuteRequest(code: code, silent: silent, storeHistory: storeHistory, allowStdin: allowStdin,
@@ -168,23 +169,6 @@ extension KernelCore {
             KernelLog.write("\(request.msgType) \(request.header.msgID) failed: \(error)")
             replyError(to: request, on: .shell, ename: "\(type(of: error))", evalue: "\(error)")
         }
-    }
-
-    func commInfo(_ request: Message) {
-        reply(to: request, on: .shell, ["status": "ok", "comms": .object([:])])
-    }
-
-    /// No comm targets are registered, so every comm is closed at once (as ipykernel does for an unknown
-    /// target), which tells the frontend its widget cannot work here.
-    func commOpen(_ request: Message) {
-        let commID = request.content["comm_id"] ?? .string("")
-        let target = request.content["target_name"]?.stringValue ?? ""
-        KernelLog.write("no comm target \"\(target)\": closing comm \(commID.stringValue ?? "")")
-        publish("comm_close", ["comm_id": commID, "data": .object([:])], parent: request)
-    }
-
-    func ignoreComm(_ message: Message) {
-        KernelLog.write("ignored \(message.msgType): this kernel opens no comms")
     }
 
     func interrupt(_ request: Message) {

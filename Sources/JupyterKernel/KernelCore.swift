@@ -16,6 +16,8 @@ public final class KernelCore: @unchecked Sendable {
     let transport: KernelTransport
     let session: KernelSession
     let history: HistoryStore
+    /// The open comms (widgets): id → target and the request that opened it.
+    public let comms = CommTable()
     /// Name and version reported in `kernel_info_reply`.
     let implementation: (name: String, version: String)
 
@@ -46,8 +48,8 @@ public final class KernelCore: @unchecked Sendable {
         "history_request": Route(channels: [.shell]) { core, message, _ in core.history(message) },
         "comm_info_request": Route(channels: [.shell]) { core, message, _ in core.commInfo(message) },
         "comm_open": Route(channels: [.shell]) { core, message, _ in core.commOpen(message) },
-        "comm_msg": Route(channels: [.shell]) { core, message, _ in core.ignoreComm(message) },
-        "comm_close": Route(channels: [.shell]) { core, message, _ in core.ignoreComm(message) },
+        "comm_msg": Route(channels: [.shell]) { core, message, _ in core.commMessage(message, closing: false) },
+        "comm_close": Route(channels: [.shell]) { core, message, _ in core.commMessage(message, closing: true) },
         "interrupt_request": Route(channels: [.control]) { core, message, _ in core.interrupt(message) },
         "shutdown_request": Route(channels: [.shell, .control]) { core, message, channel in core.shutdown(message, on: channel) },
     ]
@@ -128,7 +130,8 @@ public final class KernelCore: @unchecked Sendable {
     /// it has seen the reply cannot be in the queue yet, so it runs. Called on the shell thread.
     func abortQueuedExecutes() {
         let queued = transport.takeQueuedShellMessages()
-        for case .message(let message) in queued where message.msgType == "execute_request" {
+        // Messages taken earlier while the cell ran (`takeCommsWhileRunning`) are queued too.
+        for case .message(let message) in queuedShell + queued where message.msgType == "execute_request" {
             abortedExecuteIDs.insert(message.header.msgID)
         }
         queuedShell.append(contentsOf: queued)

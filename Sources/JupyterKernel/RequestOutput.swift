@@ -13,8 +13,18 @@ final class RequestOutput: ExecutionContext, @unchecked Sendable {
     private let lock = NSLock()
     private var isOpen = true
     private var inputCancelled = false
+    /// The kernel's comm table, updated as the worker opens and closes comms; nil outside a kernel core.
+    private let comms: CommTable?
+    /// The parent of comm messages published through this output (the frontend's `comm_msg` being
+    /// handled); the request itself when nil.
+    private let commParent: Message?
+    /// Takes the comm messages that arrived while the cell runs (set by the core for executions).
+    var commPoll: (() -> [CommDelivery])?
 
-    init(request: Message, session: KernelSession, transport: KernelTransport, silent: Bool, allowStdin: Bool) {
+    init(request: Message, session: KernelSession, transport: KernelTransport, silent: Bool, allowStdin: Bool,
+         comms: CommTable? = nil, commParent: Message? = nil) {
+        self.comms = comms
+        self.commParent = commParent
         self.request = request
         self.session = session
         self.transport = transport
@@ -90,7 +100,35 @@ final class RequestOutput: ExecutionContext, @unchecked Sendable {
 
     /// Publishes as this request, but stays open after the reply and never asks for input.
     func afterReply() -> ExecutionContext {
-        RequestOutput(request: request, session: session, transport: transport, silent: silent, allowStdin: false)
+        RequestOutput(request: request, session: session, transport: transport, silent: silent, allowStdin: false,
+                      comms: comms, commParent: commParent)
+    }
+
+    func takeCommDeliveries() -> [CommDelivery] {
+        commPoll?() ?? []
+    }
+
+    /// Publishes a comm message from the worker (also for silent requests and after the reply: a widget
+    /// must stay in sync) and keeps the comm table current.
+    func publishComm(_ type: String, content: JSONValue) {
+        guard let id = content["comm_id"]?.stringValue, !id.isEmpty else {
+            KernelLog.write("ignored \(type) from the worker without a comm_id")
+            return
+        }
+        switch type {
+        case "comm_open":
+            comms?.open(id, target: content["target_name"]?.stringValue ?? "", origin: request)
+        case "comm_close":
+            comms?.close(id)
+        default:
+            break
+        }
+        // A record's `metadata` is the message's metadata (where ipywidgets reads the protocol version).
+        var fields = content.objectValue ?? [:]
+        let metadata = fields.removeValue(forKey: "metadata")?.objectValue ?? [:]
+        transport.send(session.message(type, content: .object(fields), parent: commParent ?? request,
+                                       identities: [Data("kernel.\(session.id).\(type)".utf8)], metadata: metadata),
+                       on: .iopub)
     }
 
     static func content(_ bundle: MimeBundle, displayID: String?) -> JSONValue {

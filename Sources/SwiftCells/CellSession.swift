@@ -205,6 +205,38 @@ public final class CellSession: @unchecked Sendable {
         return .success(built)
     }
 
+    /// Runs the handler of the worker-side object behind comm `id` for a frontend's comm message (`kind`
+    /// `msg` or `close`; `json` is the message's `data`), streaming its output to `sink`. Nothing runs when
+    /// no worker is alive (its objects are gone with it). Shell thread, while no cell runs.
+    public func comm(_ id: String, json: String, kind: String, sink: CellOutputSink,
+                     lateSink: CellOutputSink? = nil) -> Result<Void, CellError> {
+        pthread_mutex_lock(&lock)
+        interruptRequested = false
+        let current = worker
+        pthread_mutex_unlock(&lock)
+        guard let current else { return .success(()) }
+        defer { if let lateSink { current.watchBetweenCells(sink: lateSink) } }
+        var filter = RuntimeMessageFilter()
+        switch current.comm(id, json: json, kind: kind, sink: sink, filter: &filter) {
+        case .finished:
+            return .success(())
+        case .threw(let typeName, let description):
+            return .failure(.threw(typeName: typeName, description: description))
+        case .trapped(_, let report, let library, let offset):
+            return .failure(trapError(report: report, library: library, offset: offset, survived: true))
+        case .loadFailed(let message):
+            return .failure(.load(message))
+        case .died(let reason, _):
+            replaceWorker()
+            return .failure(.workerDied(reason: reason))
+        case .killedAfterInterrupt:
+            replaceWorker()
+            return .failure(.interrupted(workerRestarted: true, detail: ""))
+        case .stoppedByInterrupt:
+            return .failure(.interrupted(workerRestarted: false, detail: Self.stoppedInOwnCode))
+        }
+    }
+
     /// Asks the running cell to stop; see `WorkerProcess.interrupt`. Any thread.
     public func interrupt() {
         pthread_mutex_lock(&lock)

@@ -118,6 +118,26 @@ final class SwiftInterpreter: Interpreter {
         if case .success(let s) = session { s.interrupt() }
     }
 
+    /// Runs the worker-side handler of a widget (or other comm object) for a frontend's comm message.
+    func commMessage(commID: String, data: JSONValue, closing: Bool, context: ExecutionContext) -> ExecutionOutcome {
+        guard case .success(let cellSession) = session else { return .ok(result: nil) }
+        let sink = ContextSink(context: context, silent: false, allowStdin: false)
+        let late = ContextSink(context: context.afterReply(), silent: false, allowStdin: false)
+        guard let encoded = try? data.encoded() else { return .ok(result: nil) }
+        let json = String(decoding: encoded, as: UTF8.self)
+        switch cellSession.comm(commID, json: json, kind: closing ? "close" : "msg", sink: sink, lateSink: late) {
+        case .success:
+            return .ok(result: nil)
+        case .failure(.threw(let typeName, let description)):
+            let (ename, evalue, headline) = Self.thrownError(typeName: typeName, description: description)
+            return .error(ExecutionError(ename: ename, evalue: evalue,
+                                         traceback: [headline, "(thrown by a widget handler; the widget keeps its state)"]))
+        case .failure(let error):
+            let request = ExecuteRequest(code: "", executionCount: 0)
+            return .error(Self.executionError(error, request: request, cellName: cellName))
+        }
+    }
+
     func shutdown(restart: Bool) {
         completion?.shutdown()
         if case .success(let s) = session { s.shutdown() }

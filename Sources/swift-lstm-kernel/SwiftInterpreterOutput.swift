@@ -28,6 +28,12 @@ final class ContextSink: CellOutputSink {
             cellOutput("swift-lstm-kernel: ignored a malformed display record\n", isError: true)
             return
         }
+        if let type = record["msg_type"]?.stringValue, type.hasPrefix("comm_") {
+            var content = record
+            content["msg_type"] = nil
+            context.publishComm(type, content: .object(content))
+            return
+        }
         let bundle = MimeBundle(data: record["data"]?.objectValue ?? [:], metadata: record["metadata"]?.objectValue ?? [:])
         let displayID = record["transient"]?["display_id"]?.stringValue
         switch record["msg_type"]?.stringValue {
@@ -41,6 +47,13 @@ final class ContextSink: CellOutputSink {
             context.publishClearOutput(wait: record["wait"]?.boolValue ?? false)
         default:
             break
+        }
+    }
+
+    func cellPendingComms() -> [(id: String, json: String, kind: String)] {
+        context.takeCommDeliveries().compactMap { delivery in
+            guard let encoded = try? delivery.data.encoded() else { return nil }
+            return (delivery.commID, String(decoding: encoded, as: UTF8.self), delivery.closing ? "close" : "msg")
         }
     }
 

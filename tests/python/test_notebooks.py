@@ -248,6 +248,13 @@ def test_03_return_sequences_and_state(executed):
     assert "last step of the sequence == h: true" in both
     stacked = texts(cell_with(nb, "let stacked"))
     assert "without returnSequences:" in stacked and "(None, 8)" in stacked  # the error names the 2-D input
+    # The shape explorer: a widget view, and its summary (units 4, 3 steps, 1 feature) in the saved state.
+    explorer = cell_with(nb, "interact(units, timesteps")
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in explorer.outputs)
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    shown = [o["data"]["text/plain"] for s in states.values() if s["model_name"] == "OutputModel"
+             for o in s["state"].get("outputs", [])]
+    assert len(shown) == 1 and "(None, 4)" in shown[0], shown
     assert "decoder output: [1, 2, 1]" in texts(cell_with(nb, "let encoderDecoder"))
     assert "one series: [1, 10, 1]  two parallel series: [1, 10, 2]" in texts(cell_with(nb, "let oneSeries"))
     floor = number_after(texts(cell_with(nb, "let noiseFloor")), "noise floor (lowest possible val_loss):")

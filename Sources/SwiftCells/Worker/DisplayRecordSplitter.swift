@@ -60,11 +60,13 @@ public struct DisplayRecordSplitter: Sendable {
         return pending.isEmpty ? [] : [.text(pending)]
     }
 
-    /// Whether a candidate line is a display record (a JSON object whose `msg_type` is one of the four).
+    /// Whether a candidate line is a display record (a JSON object whose `msg_type` is one of the four
+    /// display kinds or a comm message: `comm_open`, `comm_msg`, `comm_close`).
     public static func isDisplayRecord(_ json: String) -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
               let type = object["msg_type"] as? String else { return false }
-        return ["display_data", "update_display_data", "clear_output", "execute_result"].contains(type)
+        return ["display_data", "update_display_data", "clear_output", "execute_result", "comm_open", "comm_msg",
+                "comm_close"].contains(type)
     }
 
     /// The length of the longest suffix of `text` that is a proper prefix of the marker.

@@ -12,6 +12,14 @@ public protocol CellOutputSink: AnyObject {
     func cellDisplayRecord(_ json: String)
     /// The cell called `readLine()` and stdin is allowed: the line typed, or nil.
     func cellNeedsInput(prompt: String) -> String?
+    /// Frontend comm messages that arrived while the cell runs (comm id, JSON data, `msg` or `close`),
+    /// handed to the worker at once; polled about every 100 ms.
+    func cellPendingComms() -> [(id: String, json: String, kind: String)]
+}
+
+extension CellOutputSink {
+    /// Sinks that do not route comms have none.
+    public func cellPendingComms() -> [(id: String, json: String, kind: String)] { [] }
 }
 
 /// How a run on the worker ended.
@@ -202,6 +210,20 @@ public final class WorkerProcess: @unchecked Sendable {
     /// 50 ms old (`StreamCoalescer`), all of it published before this returns. Shell thread.
     public func run(_ build: CellBuild, allowStdin: Bool, sink userSink: CellOutputSink,
                     filter: inout RuntimeMessageFilter) -> WorkerRunResult {
+        follow(["run", String(build.module), allowStdin ? "1" : "0", build.libraryPath, build.entryPoint],
+               sink: userSink, filter: &filter)
+    }
+
+    /// Hands a frontend's comm message to the worker's Swift object (`kind` is `msg` or `close`) and runs
+    /// its handler like a cell: output streams to `sink`, a throw or trap is reported. Shell thread.
+    public func comm(_ id: String, json: String, kind: String, sink: CellOutputSink,
+                     filter: inout RuntimeMessageFilter) -> WorkerRunResult {
+        follow(["comm", id, json, kind], sink: sink, filter: &filter)
+    }
+
+    /// Sends `command` and streams the run it starts until its end event.
+    private func follow(_ command: [String], sink userSink: CellOutputSink,
+                        filter: inout RuntimeMessageFilter) -> WorkerRunResult {
         stopWatching()
         let sink = StreamCoalescer(sink: userSink)
         defer {
@@ -219,7 +241,7 @@ public final class WorkerProcess: @unchecked Sendable {
             running = false
             pthread_mutex_unlock(&lock)
         }
-        guard send(["run", String(build.module), allowStdin ? "1" : "0", build.libraryPath, build.entryPoint]) else {
+        guard send(command) else {
             // EPIPE: the worker died while no cell ran (the out-of-memory killer, a user's `kill`).
             if case .died(let reason, let report) = died(filter: &filter, sink: sink) {
                 return .died(reason: "before the cell started, while the worker was idle: \(reason)", report: report)
@@ -251,6 +273,8 @@ public final class WorkerProcess: @unchecked Sendable {
                 publish(splitter.flush(), to: sink)
             }
             sink.publishDue()
+            // `live`: the worker runs the handler beside the cell and reports no event for it.
+            for comm in userSink.cellPendingComms() { send(["comm", comm.id, comm.json, comm.kind, "live"]) }
             for line in eventReader.readAvailableLines() {
                 let fields = WireFormat.decode(Substring(line))
                 if let result = handleEvent(fields, sink: sink, filter: &filter) { return result }

@@ -1,0 +1,86 @@
+"""Swift widgets in JupyterLab's own widget manager (jupyterlab_widgets), in a real browser: a notebook whose
+cell shows an IntSlider, a Checkbox and a Label that Swift `onChange` handlers rewrite with an LSTM layer's
+output shape; the test types a value into the slider's readout and ticks the checkbox, as a reader would, and
+checks the label re-renders. Screenshots before and after go to build/browser/.
+
+Run with `make test-browser` (fixtures and helpers from test_jupyterlab.py).
+"""
+import json
+import time
+import urllib.request
+
+import pytest
+
+from test_jupyterlab import (SCREENSHOTS, KERNEL_DISPLAY_NAME, browser, choose_kernel, choose_kernel_if_asked,  # noqa: F401
+                             kernel_idle, kernel_name_shown, lab, run_all, wait, all_cells_ran, dismiss_toasts)
+
+pytestmark = pytest.mark.timeout(600)
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+NOTEBOOK = "widgets-in-lab.ipynb"
+CELL = """let units = IntSlider(4, in: 1...64, description: "units")
+let sequences = Checkbox(false, description: "returnSequences")
+let shape = Label("")
+func describe(_ u: Int, _ r: Bool) -> String { r ? "(None, 10, \\(u))" : "(None, \\(u))" }
+units.onChange { u in shape.value = "output shape " + describe(u, sequences.value) }
+sequences.onChange { r in shape.value = "output shape " + describe(units.value, r) }
+shape.value = "output shape " + describe(units.value, sequences.value)
+display(VBox([units, sequences, shape]))"""
+
+
+def upload_notebook(lab):
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "widgets", "metadata": {},
+                           "outputs": [], "source": CELL}],
+                "metadata": {"kernelspec": {"display_name": KERNEL_DISPLAY_NAME, "language": "swift",
+                                            "name": "swift-lstm"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
+    request = urllib.request.Request(f"{lab['base']}/api/contents/{NOTEBOOK}?token={lab['token']}", data=body,
+                                     method="PUT", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30)
+
+
+def label_text(driver):
+    labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".widget-label")
+              if e.text.startswith("output shape")]
+    return labels[0] if labels else None
+
+
+def test_a_slider_and_a_checkbox_drive_a_swift_handler_in_jupyterlab(lab, browser):
+    upload_notebook(lab)
+    browser.get(f"{lab['base']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
+    wait(browser, 90, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), "notebook did not open")
+    wait(browser, 60, lambda d: (choose_kernel_if_asked(d), KERNEL_DISPLAY_NAME in kernel_name_shown(d))[1],
+         f"kernel {KERNEL_DISPLAY_NAME!r} not chosen")
+    wait(browser, 60, kernel_idle, "kernel never became idle after starting")
+    run_all(browser)
+    try:
+        wait(browser, 90, lambda d: all_cells_ran(d) and kernel_idle(d), "the cell did not finish")
+    except Exception:
+        print("browser console:", *browser.get_log("browser"), sep="\n")
+        raise
+    try:
+        wait(browser, 60, lambda d: label_text(d) == "output shape (None, 4)",
+             "the widgets did not render (is jupyterlab_widgets installed?)")
+    except Exception:
+        print("browser console:", *browser.get_log("browser"), sep="\n")
+        raise
+    dismiss_toasts(browser)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "widgets-before.png"))
+
+    # Type a value into the slider's readout, as a reader can, then tick the checkbox.
+    readout = browser.find_element(By.CSS_SELECTOR, ".widget-slider .widget-readout")
+    readout.click()
+    readout.send_keys(Keys.CONTROL, "a")
+    readout.send_keys("20", Keys.ENTER)
+    wait(browser, 60, lambda d: label_text(d) == "output shape (None, 20)",
+         f"the label did not follow the slider: {label_text(browser)!r}")
+    browser.find_element(By.CSS_SELECTOR, ".widget-checkbox input[type=checkbox]").click()
+    wait(browser, 60, lambda d: label_text(d) == "output shape (None, 10, 20)",
+         f"the label did not follow the checkbox: {label_text(browser)!r}")
+    browser.save_screenshot(str(SCREENSHOTS / "widgets-after.png"))
+    errors = browser.find_elements(By.CSS_SELECTOR, '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert not errors, "\n".join(e.text for e in errors)
