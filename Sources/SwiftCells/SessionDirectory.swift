@@ -31,20 +31,14 @@ public enum SessionDirectory {
     /// Removes `swift-lstm-cells-<pid>-*` folders in `temporary` whose process is gone (a kernel killed
     /// with SIGKILL cannot clean up after itself). Folders of running kernels are left alone.
     static func removeAbandoned(in temporary: String) {
-        guard let dir = opendir(temporary) else { return }
-        var abandoned: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            guard name.hasPrefix(prefix) else { continue }
+        let abandoned = (Subprocess.entryNames(of: temporary) ?? []).filter { name in
+            guard name.hasPrefix(prefix) else { return false }
             let rest = name.dropFirst(prefix.count)
             let digits = rest.prefix(while: \.isNumber)
-            guard !digits.isEmpty, rest.dropFirst(digits.count).first == "-", let pid = Int32(digits),
-                  kill(pid, 0) != 0, errno == ESRCH else { continue }
-            abandoned.append(name)
+            return !digits.isEmpty && rest.dropFirst(digits.count).first == "-" && Int32(digits).map {
+                kill($0, 0) != 0 && errno == ESRCH
+            } == true
         }
-        closedir(dir)
         for name in abandoned { Subprocess.removeTree("\(temporary)/\(name)") }
     }
 }

@@ -44,32 +44,24 @@ public final class StreamProgressReporter: ProgressReporter {
         // The first state shows after one interval: a fit quicker than that writes only its final line,
         // which reads well even where `\r` is not honoured (a plain nbconvert of the raw stream).
         _ = throttle.shouldSend(now: start)
-        view = TrainingProgressView(epoch: 0, epochs: settings.epochs, step: 0, stepsPerEpoch: settings.stepsPerEpoch,
-                                    logs: TrainingLogs(), lastEpochLogs: nil, elapsed: 0, finished: false, completedEpochs: 0)
+        view = TrainingProgressView(settings: settings)
     }
 
     /// The current state (what the next rewrite shows).
     public var currentView: TrainingProgressView { view }
 
     public func epochBegan(_ epoch: Int, settings: ProgressSettings) {
-        view.epoch = epoch
-        view.step = 0
-        view.logs = TrainingLogs()
+        view.beginEpoch(epoch)
         publish(force: false)
     }
 
     public func batchEnded(step: Int, logs: TrainingLogs, settings: ProgressSettings) {
-        view.step = step
-        view.logs = logs
+        view.endBatch(step: step, logs: logs)
         publish(force: false)
     }
 
     public func epochEnded(_ epoch: Int, logs: TrainingLogs, seconds: Double, settings: ProgressSettings) {
-        view.epoch = epoch
-        view.step = settings.stepsPerEpoch
-        view.lastEpochLogs = logs
-        view.logs = logs
-        view.completedEpochs = epoch + 1
+        view.endEpoch(epoch, logs: logs, stepsPerEpoch: settings.stepsPerEpoch)
         publish(force: false)
     }
 

@@ -141,8 +141,7 @@ public final class LiveProgressReporter: ProgressReporter {
         self.clock = clock
         start = clock()
         throttle = UpdateThrottle(minimumInterval: minimumInterval)
-        view = TrainingProgressView(epoch: 0, epochs: settings.epochs, step: 0, stepsPerEpoch: settings.stepsPerEpoch,
-                                    logs: TrainingLogs(), lastEpochLogs: nil, elapsed: 0, finished: false, completedEpochs: 0)
+        view = TrainingProgressView(settings: settings)
     }
 
     /// The current state (what the display shows after the next update).
@@ -150,26 +149,19 @@ public final class LiveProgressReporter: ProgressReporter {
 
     /// Starts an epoch; the first one creates the display. Called on the training thread.
     public func epochBegan(_ epoch: Int, settings: ProgressSettings) {
-        view.epoch = epoch
-        view.step = 0
-        view.logs = TrainingLogs()
+        view.beginEpoch(epoch)
         publish(force: handle == nil)
     }
 
     /// Records a finished batch; the display updates if the throttle allows.
     public func batchEnded(step: Int, logs: TrainingLogs, settings: ProgressSettings) {
-        view.step = step
-        view.logs = logs
+        view.endBatch(step: step, logs: logs)
         publish(force: false)
     }
 
     /// Records a finished epoch with its validation values.
     public func epochEnded(_ epoch: Int, logs: TrainingLogs, seconds: Double, settings: ProgressSettings) {
-        view.epoch = epoch
-        view.step = settings.stepsPerEpoch
-        view.lastEpochLogs = logs
-        view.logs = logs
-        view.completedEpochs = epoch + 1
+        view.endEpoch(epoch, logs: logs, stepsPerEpoch: settings.stepsPerEpoch)
         publish(force: false)
     }
 
@@ -229,4 +221,35 @@ func formatDuration(_ seconds: Double) -> String {
     let total = Int(seconds.rounded())
     let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60)
     return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
+}
+
+/// The state changes both progress reporters (the live display and the stream line) make as `fit` runs.
+extension TrainingProgressView {
+    /// The state before the first batch of a run of `settings.epochs` epochs.
+    public init(settings: ProgressSettings) {
+        self.init(epoch: 0, epochs: settings.epochs, step: 0, stepsPerEpoch: settings.stepsPerEpoch,
+                  logs: TrainingLogs(), lastEpochLogs: nil, elapsed: 0, finished: false, completedEpochs: 0)
+    }
+
+    /// An epoch starts: no batch done, no running values yet.
+    public mutating func beginEpoch(_ epoch: Int) {
+        self.epoch = epoch
+        step = 0
+        logs = TrainingLogs()
+    }
+
+    /// A batch of the current epoch finished with these running values.
+    public mutating func endBatch(step: Int, logs: TrainingLogs) {
+        self.step = step
+        self.logs = logs
+    }
+
+    /// An epoch of `stepsPerEpoch` batches finished with its values (validation included).
+    public mutating func endEpoch(_ epoch: Int, logs: TrainingLogs, stepsPerEpoch: Int) {
+        self.epoch = epoch
+        step = stepsPerEpoch
+        lastEpochLogs = logs
+        self.logs = logs
+        completedEpochs = epoch + 1
+    }
 }

@@ -94,15 +94,7 @@ enum PrivateFiles {
     /// Makes every file under `path` 0600 and every folder 0700 (what compilers wrote with the umask's
     /// modes); symbolic links are left alone. `recursive` false: only `path`'s direct entries.
     static func restrict(_ path: String, recursive: Bool = true) {
-        guard let dir = opendir(path) else { return }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
+        guard let names = Subprocess.entryNames(of: path) else { return }
         chmod(path, 0o700)
         for name in names {
             let child = path + "/" + name

@@ -70,7 +70,13 @@ enum Subprocess {
 
     /// Removes everything inside `directory` (what tools left there), keeping the folder.
     static func emptyDirectory(_ directory: String) {
-        guard let dir = opendir(directory) else { return }
+        for name in entryNames(of: directory) ?? [] { removeTree(directory + "/" + name) }
+    }
+
+    /// The names in folder `path` (without `.` and `..`), or nil when it cannot be opened.
+    static func entryNames(of path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
@@ -78,8 +84,7 @@ enum Subprocess {
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        closedir(dir)
-        for name in names { removeTree(directory + "/" + name) }
+        return names
     }
 
     /// `rm -rf path` without following symbolic links.
