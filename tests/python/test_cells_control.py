@@ -93,7 +93,9 @@ def test_interrupt_of_an_lstmkit_loop_stops_it_cooperatively_and_keeps_state(ker
     assert execute_and_collect(kernel_client, "print(kept)", stop_on_error=False).stream() == "5\n"
 
 
-def test_interrupting_fit_keeps_the_model_usable(kernel_manager, kernel_client):
+def interrupted_fit(kernel_manager, kernel_client, verbose, after, timeout):
+    """Builds a model that trains for a long time, starts its fit and interrupts it `after` seconds in;
+    returns the fit cell's run."""
     setup = execute_and_collect(kernel_client, """
 let model = try Sequential([LSTM(units: 16, inputShape: [20, 1]), Dense(units: 1)])
 model.compile(optimizer: Adam(), loss: .mse)
@@ -101,13 +103,17 @@ let x = try Tensor(repeating: 0.5, shape: [256, 20, 1])
 let y = try Tensor(repeating: 0.1, shape: [256, 1])
 """, stop_on_error=False)
     assert setup.error is None, setup.error
-    timer = threading.Timer(2.0, kernel_manager.interrupt_kernel)
+    timer = threading.Timer(after, kernel_manager.interrupt_kernel)
     timer.start()
     try:
-        result = execute_and_collect(kernel_client, "try model.fit(x, y, epochs: 100000, batchSize: 8, verbose: 0)",
-                                     timeout=60, stop_on_error=False)
+        return execute_and_collect(kernel_client, f"try model.fit(x, y, epochs: 100000, batchSize: 8, verbose: {verbose})",
+                                   timeout=timeout, stop_on_error=False)
     finally:
         timer.cancel()
+
+
+def test_interrupting_fit_keeps_the_model_usable(kernel_manager, kernel_client):
+    result = interrupted_fit(kernel_manager, kernel_client, verbose=0, after=2.0, timeout=60)
     assert result.error["ename"] == "Interrupted", result.error
     assert "fit" in result.error["evalue"] and "restarted" not in result.error["evalue"]
     after = execute_and_collect(kernel_client, "let p = try model.predict(x, verbose: 0)\nprint(p.shape)",
@@ -119,20 +125,7 @@ let y = try Tensor(repeating: 0.1, shape: [256, 1])
 def test_interrupted_fit_says_the_same_numbers_as_its_progress_bar(kernel_manager, kernel_client):
     """The progress line ends on "Stopped after epoch C/E [...] S/N"; the error must count the same way
     (C finished epochs, S finished batches of the next), not name the batch that never started."""
-    setup = execute_and_collect(kernel_client, """
-let model = try Sequential([LSTM(units: 16, inputShape: [20, 1]), Dense(units: 1)])
-model.compile(optimizer: Adam(), loss: .mse)
-let x = try Tensor(repeating: 0.5, shape: [256, 20, 1])
-let y = try Tensor(repeating: 0.1, shape: [256, 1])
-""", stop_on_error=False)
-    assert setup.error is None, setup.error
-    timer = threading.Timer(3.0, kernel_manager.interrupt_kernel)
-    timer.start()
-    try:
-        result = execute_and_collect(kernel_client, "try model.fit(x, y, epochs: 100000, batchSize: 8, verbose: 1)",
-                                     timeout=90, stop_on_error=False)
-    finally:
-        timer.cancel()
+    result = interrupted_fit(kernel_manager, kernel_client, verbose=1, after=3.0, timeout=90)
     assert result.error and result.error["ename"] == "Interrupted", [m["content"] for m in result.outputs][-2:]
     # The progress line is stdout text rewritten with carriage returns; its last state is what stays.
     shown = [part.strip() for part in re.split(r"[\r\n]", result.stream()) if part.strip().startswith(("Epoch", "Stopped"))]
