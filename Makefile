@@ -13,7 +13,7 @@ JUPYTER     := $(VENV)/bin/jupyter
 SWIFT_BUILD := swift build
 BIN_DIR      = $(shell swift build --show-bin-path)
 KERNEL       = $(BIN_DIR)/swift-lstm-kernel
-APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config
+APT_PACKAGES := libzmq3-dev libopenblas-dev libdnnl-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system-packages build install-kernel install-kernel-ssh notebooks notebooks-sync test test-swift test-python test-browser fuzz fuzz-smoke lab lab-copies bench clean
@@ -21,7 +21,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 setup: system-packages $(VENV)/.installed
 
 system-packages:
-	@if ! pkg-config --exists libzmq openblas 2>/dev/null; then \
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
 	  echo "Installing system packages: $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
@@ -52,8 +52,11 @@ notebooks-sync: setup
 
 test: build test-swift test-python fuzz-smoke
 
+# The Keras/PyTorch parity and gradient suites run twice: with LSTM/GRU served by oneDNN where Keras
+# would use its fused kernel (the default), and with LSTMKit's own step loop everywhere.
 test-swift: build
 	swift test
+	LSTMKIT_ONEDNN=0 swift test --skip-build --filter 'Parity|Gradient|Reference|OneDNN'
 
 test-python: build
 	SWIFT_LSTM_KERNEL=$(KERNEL) $(PY) -m pytest -v tests/python

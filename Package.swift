@@ -43,7 +43,9 @@ let package = Package(
         // Elementwise kernels (Adam, sigmoid, tanh) built per instruction set and chosen at run time; linked
         // statically into libLSTMKit.so. Optimised like LSTMKit; no FMA contraction, so every variant
         // rounds identically.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno", "-ffp-contract=off"])]),
+        // OneDNNRNN.c serves Keras's "cuDNN" LSTM/GRU cases through oneDNN's RNN primitives (libdnnl).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno", "-ffp-contract=off"])],
+                linkerSettings: [.linkedLibrary("dnnl")]),
         .target(name: "LSTMKit", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimised),
         .target(name: "NotebookDisplay", dependencies: ["LSTMKit"], swiftSettings: optimised),
         .executableTarget(

@@ -48,4 +48,30 @@ const char *lk_openblas_fix_core(const void *symbol_in_openblas);
 /// The name of the variant in use: "avx512", "avx2" or "baseline" (for benchmarks and tests).
 const char *lk_kernel_variant(void);
 
+/// What a training pass through oneDNN keeps for its backward pass (see OneDNNRNN.c).
+typedef struct lk_rnn_tape lk_rnn_tape;
+
+/// 1 when oneDNN's CPU engine started (LSTMKIT_ONEDNN=0 in the environment turns it off).
+int lk_onednn_available(void);
+
+/// One sequence pass of an LSTM (cell 0: sigmoid gates, tanh) or a reset-after GRU (cell 1) through
+/// oneDNN. x (B, T, d) batch-major, h0 and c0 (B, u) (c0 NULL for GRU), weights in Keras's layout
+/// (kernel (d, G·u), recurrent (u, G·u)), bias (4u, NULL for none; GRU: z, r summed, then the
+/// candidate's input and recurrent biases). Writes out (B, T, u), hT, cT (B, u). With `training` the
+/// tape for lk_onednn_rnn_backward is returned in *tape (free it with lk_rnn_tape_free). Returns 0
+/// without writing anything when oneDNN cannot serve the pass.
+int lk_onednn_rnn_forward(int cell, int training, long B, long T, long D, long U, const float *x, const float *h0,
+                          const float *c0, const float *kernel, const float *recurrent, const float *bias, float *out,
+                          float *hT, float *cT, lk_rnn_tape **tape);
+
+/// The backward pass of a taped forward: dout (B, T, u) or NULL, dhT, dcT (B, u) or NULL → dx (B, T, d),
+/// dh0, dc0 (B, u); the weight and bias gradients (Keras's layout; dBias (4u) may be NULL) are ADDED to
+/// dKernel, dRecurrent, dBias. Returns 0 on failure.
+int lk_onednn_rnn_backward(lk_rnn_tape *tape, const float *kernel, const float *recurrent, const float *bias,
+                           const float *dout, const float *dhT, const float *dcT, float *dx, float *dh0, float *dc0,
+                           float *dKernel, float *dRecurrent, float *dBias);
+
+/// Frees a tape (NULL is allowed).
+void lk_rnn_tape_free(lk_rnn_tape *tape);
+
 #endif

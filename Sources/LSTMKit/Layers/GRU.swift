@@ -84,6 +84,9 @@ public final class GRU: Recurrent {
     // x: (B, T, d), initial [h0]: (B, u) → sequence (B, T, u), finals [h].
     override func recurrence(x: Tensor, initial: [Tensor], mask: Tensor?,
                              inputDropMask: Tensor?, recurrentDropMask: Tensor?) -> RecurrenceResult {
+        if mask == nil, inputDropMask == nil, recurrentDropMask == nil, let r = oneDNNRecurrence(x: x, initial: initial) {
+            return r
+        }
         let B = x.shape[0], T = x.shape[1], D = x.shape[2], U = units, G = 3 * U
         let act = activation, ra = recurrentActivation, resetAfter = self.resetAfter
         let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias
@@ -248,6 +251,42 @@ public final class GRU: Recurrent {
                                            out: dx.p)
             }
             return (dx.tensor([B, T, D]), [dh.tensor([B, U])])
+        }
+    }
+
+    /// Keras's fused-kernel case (reset after, sigmoid gates, tanh) through oneDNN's "linear before
+    /// reset" GRU, when it can serve it; nil otherwise. oneDNN's bias is (4, u): z and r with the input
+    /// and recurrent biases summed (only their sum enters the gates), then the candidate's input bias
+    /// and its recurrent bias (applied before r).
+    private func oneDNNRecurrence(x: Tensor, initial: [Tensor]) -> RecurrenceResult? {
+        guard OneDNN.isActive, resetAfter, activation == .tanh, recurrentActivation == .sigmoid else { return nil }
+        let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias, U = units
+        let fused: [Float]? = bias.map { b in
+            let v = b.value.scalars   // (2, 3u): [input z r h; recurrent z r h]
+            return (0..<(2 * U)).map { v[$0] + v[3 * U + $0] } + Array(v[(2 * U)..<(3 * U)]) + Array(v[(5 * U)..<(6 * U)])
+        }
+        let training = GradientMode.isEnabled
+        guard let f = OneDNN.forward(cell: .gru, training: training, x: x, h0: initial[0], c0: nil,
+                                     kernel: kernel.value, recurrent: recurrentKernel.value, bias: fused)
+        else { return nil }
+        let name = self.name
+        return RecurrenceResult(sequence: f.sequence, finalStates: [f.h]) { dSeq, dFinal in
+            guard let tape = f.tape else {
+                preconditionFailure("internal: GRU '\(name)' was run without gradient caches and cannot pull back")
+            }
+            var dFused = [Float](repeating: 0, count: 4 * U)
+            let g = dFused.withUnsafeMutableBufferPointer { db in
+                OneDNN.backward(tape, kernel: kernel, recurrent: recurrentKernel, bias: fused, biasGrad: db.baseAddress,
+                                dSequence: dSeq, dh: dFinal[0], dc: nil, lstm: false)
+            }
+            if let bias {
+                // d(sum)/d(each part) = 1: z and r gradients go to both rows.
+                bias.grad.withUnsafeMutableBufferPointer { bg in
+                    for j in 0..<(2 * U) { bg[j] += dFused[j]; bg[3 * U + j] += dFused[j] }
+                    for j in 0..<U { bg[2 * U + j] += dFused[2 * U + j]; bg[5 * U + j] += dFused[3 * U + j] }
+                }
+            }
+            return (g.dx, [g.dh0])
         }
     }
 }

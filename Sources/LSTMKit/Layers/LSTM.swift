@@ -102,6 +102,9 @@ public final class LSTM: Recurrent {
     // caches only the backward pass reads (h_{t-1} and c_{t-1} per step, act(c_t)) are not kept.
     override func recurrence(x: Tensor, initial: [Tensor], mask: Tensor?,
                              inputDropMask: Tensor?, recurrentDropMask: Tensor?) -> RecurrenceResult {
+        if mask == nil, inputDropMask == nil, recurrentDropMask == nil, let r = oneDNNRecurrence(x: x, initial: initial) {
+            return r
+        }
         let B = x.shape[0], T = x.shape[1], D = x.shape[2], U = units, G = 4 * U
         let act = activation, ra = recurrentActivation
         let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias
@@ -324,6 +327,28 @@ public final class LSTM: Recurrent {
                                      maskRows: B, maskRow: { $0 / T }, out: dx.p)
             }
             return (dx.tensor([B, T, D]), [dh.tensor([B, U]), dc.tensor([B, U])])
+        }
+    }
+
+    /// Keras's fused-kernel case (sigmoid gates, tanh) through oneDNN, when it can serve it; nil otherwise.
+    private func oneDNNRecurrence(x: Tensor, initial: [Tensor]) -> RecurrenceResult? {
+        guard OneDNN.isActive, activation == .tanh, recurrentActivation == .sigmoid else { return nil }
+        let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias
+        let training = GradientMode.isEnabled
+        guard let f = OneDNN.forward(cell: .lstm, training: training, x: x, h0: initial[0], c0: initial[1],
+                                     kernel: kernel.value, recurrent: recurrentKernel.value, bias: bias?.value.scalars)
+        else { return nil }
+        let name = self.name
+        return RecurrenceResult(sequence: f.sequence, finalStates: [f.h, f.c!]) { dSeq, dFinal in
+            guard let tape = f.tape else {
+                preconditionFailure("internal: LSTM '\(name)' was run without gradient caches and cannot pull back")
+            }
+            func pull(_ biasGrad: UnsafeMutablePointer<Float>?) -> (dx: Tensor, dh0: Tensor, dc0: Tensor?) {
+                OneDNN.backward(tape, kernel: kernel, recurrent: recurrentKernel, bias: bias?.value.scalars, biasGrad: biasGrad,
+                                dSequence: dSeq, dh: dFinal[0], dc: dFinal[1], lstm: true)
+            }
+            let g = bias.map { b in b.grad.withUnsafeMutableBufferPointer { pull($0.baseAddress) } } ?? pull(nil)
+            return (g.dx, [g.dh0, g.dc0!])
         }
     }
 }
