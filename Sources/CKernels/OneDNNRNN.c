@@ -10,6 +10,9 @@
 //
 // Primitives are created once per (cell, training, B, T, d, u) and kept; a training forward returns a
 // tape with what the backward pass reads (inputs in time-major order, outputs, workspace).
+// Scratchpads are owned here ("user" mode): oneDNN's own ("library" mode) is thread-local to the
+// thread that created the primitive, and a notebook runs each cell on a new thread, so a primitive
+// made in one cell and run in the next wrote through a null pointer.
 // Two defects of oneDNN 2.6.3 are avoided: the backward pass is always given explicit initial
 // states (without them its recurrent-weight gradient is wrong), and training uses time-major
 // ("tnc") sequences (batch-major input crashes the first layer's backward).
@@ -33,6 +36,8 @@ typedef struct {
     dnnl_memory_desc_t fwdWeights[2], bwdWeights[2], workspace;
     dnnl_primitive_t fwdReorder[2], bwdReorder[2];  // Keras layout → the primitive's, or NULL
     dnnl_memory_t fwdPacked[2], bwdPacked[2];       // their targets, allocated once
+    dnnl_memory_t fwdScratch, bwdScratch;           // the primitives' scratchpads (user mode), or NULL
+    dnnl_memory_t fwdReorderScratch[2], bwdReorderScratch[2];
     float *dOut, *dx, *zeros;                       // backward scratch: (T, B, u), (T, B, d), 4u + B·u zeros
     struct lk_rnn_tape *spare[SPARE_TAPES];         // finished tapes, ready for the next training pass
     int spares;
@@ -93,13 +98,36 @@ static void make_descs(descs_t *d, int cell, long B, long T, long D, long U, dnn
     md(&d->bias, 4, (long[]){1, 1, cell == 0 ? 4 : 4, U}, dnnl_ldgo);
 }
 
+// Attributes asking for a scratchpad that the caller passes in (see the comment at the top).
+static dnnl_primitive_attr_t user_scratchpad(void) {
+    dnnl_primitive_attr_t attr = NULL;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+    if (dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) != dnnl_success) {
+        dnnl_primitive_attr_destroy(attr);
+        return NULL;
+    }
+    return attr;
+}
+
+// The scratchpad a primitive descriptor asks for, allocated (NULL in *out when it needs none); 0 on failure.
+static int scratchpad_for(dnnl_primitive_desc_t pd, dnnl_memory_t *out) {
+    *out = NULL;
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    if (!md || dnnl_memory_desc_get_size(md) == 0) return 1;
+    return dnnl_memory_create(out, md, g.engine, DNNL_MEMORY_ALLOCATE) == dnnl_success;
+}
+
 static int reorder_for(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_primitive_t *out,
-                       dnnl_memory_t *target) {
-    *out = NULL, *target = NULL;
+                       dnnl_memory_t *target, dnnl_memory_t *scratch) {
+    *out = NULL, *target = NULL, *scratch = NULL;
     if (dnnl_memory_desc_equal(from, to)) return 1;
     dnnl_primitive_desc_t pd;
-    if (dnnl_reorder_primitive_desc_create(&pd, from, g.engine, to, g.engine, NULL) != dnnl_success) return 0;
-    int ok = dnnl_primitive_create(out, pd) == dnnl_success &&
+    dnnl_primitive_attr_t attr = user_scratchpad();
+    if (!attr) return 0;
+    dnnl_status_t s = dnnl_reorder_primitive_desc_create(&pd, from, g.engine, to, g.engine, attr);
+    dnnl_primitive_attr_destroy(attr);
+    if (s != dnnl_success) return 0;
+    int ok = dnnl_primitive_create(out, pd) == dnnl_success && scratchpad_for(pd, scratch) &&
              dnnl_memory_create(target, to, g.engine, DNNL_MEMORY_ALLOCATE) == dnnl_success;
     dnnl_primitive_desc_destroy(pd);
     return ok;
@@ -122,13 +150,18 @@ static int build(entry_t *e) {
                                       &d.bias, &d.out, &d.state, &d.state, 0)
         : dnnl_lbr_gru_forward_desc_init(&fd, prop, dnnl_unidirectional_left2right, &d.x, &d.state, &d.wl, &d.wi,
                                          &d.bias, &d.out, &d.state, 0);
-    if (s != dnnl_success || dnnl_primitive_desc_create(&fpd, &fd, NULL, g.engine, NULL) != dnnl_success) return 0;
+    dnnl_primitive_attr_t attr = user_scratchpad();
+    if (!attr) return 0;
+    if (s != dnnl_success || dnnl_primitive_desc_create(&fpd, &fd, attr, g.engine, NULL) != dnnl_success) {
+        dnnl_primitive_attr_destroy(attr);
+        return 0;
+    }
     e->fwdWeights[0] = *query(fpd, DNNL_ARG_WEIGHTS_LAYER);
     e->fwdWeights[1] = *query(fpd, DNNL_ARG_WEIGHTS_ITER);
     e->workspace = *query(fpd, DNNL_ARG_WORKSPACE);
-    int ok = dnnl_primitive_create(&e->fwd, fpd) == dnnl_success &&
-             reorder_for(&d.wlKeras, &e->fwdWeights[0], &e->fwdReorder[0], &e->fwdPacked[0]) &&
-             reorder_for(&d.wiKeras, &e->fwdWeights[1], &e->fwdReorder[1], &e->fwdPacked[1]);
+    int ok = dnnl_primitive_create(&e->fwd, fpd) == dnnl_success && scratchpad_for(fpd, &e->fwdScratch) &&
+             reorder_for(&d.wlKeras, &e->fwdWeights[0], &e->fwdReorder[0], &e->fwdPacked[0], &e->fwdReorderScratch[0]) &&
+             reorder_for(&d.wiKeras, &e->fwdWeights[1], &e->fwdReorder[1], &e->fwdPacked[1], &e->fwdReorderScratch[1]);
     if (ok && e->training) {
         // Gradients of the weights come out in Keras's layout, added to what is there.
         s = e->cell == 0
@@ -138,7 +171,7 @@ static int build(entry_t *e) {
             : dnnl_lbr_gru_backward_desc_init(&bd, dnnl_backward, dnnl_unidirectional_left2right, &d.x, &d.state, &d.wl,
                                               &d.wi, &d.bias, &d.out, &d.state, &d.x, &d.state, &d.wlKeras, &d.wiKeras,
                                               &d.bias, &d.out, &d.state, 0);
-        ok = s == dnnl_success && dnnl_primitive_desc_create(&bpd, &bd, NULL, g.engine, fpd) == dnnl_success;
+        ok = s == dnnl_success && dnnl_primitive_desc_create(&bpd, &bd, attr, g.engine, fpd) == dnnl_success;
         if (ok) {
             e->bwdWeights[0] = *query(bpd, DNNL_ARG_WEIGHTS_LAYER);
             e->bwdWeights[1] = *query(bpd, DNNL_ARG_WEIGHTS_ITER);
@@ -147,10 +180,12 @@ static int build(entry_t *e) {
             e->dx = malloc((size_t)(T * B * D) * sizeof(float));
             e->zeros = calloc((size_t)(4 * U + B * U), sizeof(float));
             ok = e->dOut && e->dx && e->zeros && dnnl_primitive_create(&e->bwd, bpd) == dnnl_success &&
-                 reorder_for(&d.wlKeras, &e->bwdWeights[0], &e->bwdReorder[0], &e->bwdPacked[0]) &&
-                 reorder_for(&d.wiKeras, &e->bwdWeights[1], &e->bwdReorder[1], &e->bwdPacked[1]);
+                 scratchpad_for(bpd, &e->bwdScratch) &&
+                 reorder_for(&d.wlKeras, &e->bwdWeights[0], &e->bwdReorder[0], &e->bwdPacked[0], &e->bwdReorderScratch[0]) &&
+                 reorder_for(&d.wiKeras, &e->bwdWeights[1], &e->bwdReorder[1], &e->bwdPacked[1], &e->bwdReorderScratch[1]);
         }
     }
+    dnnl_primitive_attr_destroy(attr);
     if (fpd) dnnl_primitive_desc_destroy(fpd);
     if (bpd) dnnl_primitive_desc_destroy(bpd);
     return ok;
@@ -179,13 +214,13 @@ static dnnl_memory_t mem(const dnnl_memory_desc_t *d, const void *p) {
 
 // Keras-layout weights `w` in the primitive's layout: w's own memory (a new memory object, *fresh),
 // or the entry's buffer after a reorder.
-static dnnl_memory_t weights(dnnl_primitive_t reorder, dnnl_memory_t packed, const dnnl_memory_desc_t *keras,
-                             const float *w, int *fresh) {
+static dnnl_memory_t weights(dnnl_primitive_t reorder, dnnl_memory_t packed, dnnl_memory_t scratch,
+                             const dnnl_memory_desc_t *keras, const float *w, int *fresh) {
     *fresh = !reorder;
     if (!reorder) return mem(keras, w);
     dnnl_memory_t src = mem(keras, w);
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, packed}};
-    dnnl_primitive_execute(reorder, g.stream, 2, args);
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, packed}, {DNNL_ARG_SCRATCHPAD, scratch}};
+    dnnl_primitive_execute(reorder, g.stream, scratch ? 3 : 2, args);
     dnnl_memory_destroy(src);
     return packed;
 }
@@ -230,10 +265,11 @@ void lk_rnn_tape_free(lk_rnn_tape *t) {
     destroy_tape(t);
 }
 
-static int run(dnnl_primitive_t p, dnnl_memory_t *m, const int *ids, int count) {
+static int run(dnnl_primitive_t p, dnnl_memory_t scratch, dnnl_memory_t *m, const int *ids, int count) {
     dnnl_exec_arg_t args[24];
     int n = 0;
     for (int i = 0; i < count; i++) if (m[i]) args[n++] = (dnnl_exec_arg_t){ids[i], m[i]};
+    if (scratch) args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, scratch};
     return dnnl_primitive_execute(p, g.stream, n, args) == dnnl_success && dnnl_stream_wait(g.stream) == dnnl_success;
 }
 
@@ -265,15 +301,15 @@ int lk_onednn_rnn_forward(int cell, int training, long B, long T, long D, long U
     int fresh[N] = {1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
     dnnl_memory_t m[N] = {
         mem(&d.x, xin), mem(&d.state, h0), cell == 0 ? mem(&d.state, c0) : NULL,
-        weights(e->fwdReorder[0], e->fwdPacked[0], &d.wlKeras, kernel, &fresh[3]),
-        weights(e->fwdReorder[1], e->fwdPacked[1], &d.wiKeras, recurrent, &fresh[4]),
+        weights(e->fwdReorder[0], e->fwdPacked[0], e->fwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3]),
+        weights(e->fwdReorder[1], e->fwdPacked[1], e->fwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4]),
         mem(&d.bias, bias ? bias : noBias), mem(&d.out, outBuf), mem(&d.state, hT),
         cell == 0 ? mem(&d.state, cT) : NULL, t && t->workspace ? mem(&e->workspace, t->workspace) : NULL,
     };
     static const int ids[N] = {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_SRC_ITER_C, DNNL_ARG_WEIGHTS_LAYER,
                                DNNL_ARG_WEIGHTS_ITER, DNNL_ARG_BIAS, DNNL_ARG_DST_LAYER, DNNL_ARG_DST_ITER,
                                DNNL_ARG_DST_ITER_C, DNNL_ARG_WORKSPACE};
-    int ok = (bias || noBias) && run(e->fwd, m, ids, N);
+    int ok = (bias || noBias) && run(e->fwd, e->fwdScratch, m, ids, N);
     release(m, fresh, N);
     free(ownZeros);
     if (t && ok) {
@@ -308,8 +344,8 @@ int lk_onednn_rnn_backward(lk_rnn_tape *t, const float *kernel, const float *rec
     for (int i = 0; i < N; i++) fresh[i] = 1;
     dnnl_memory_t m[N] = {
         mem(&d.x, t->x), mem(&d.state, t->h0), cell == 0 ? mem(&d.state, t->c0) : NULL,
-        weights(e->bwdReorder[0], e->bwdPacked[0], &d.wlKeras, kernel, &fresh[3]),
-        weights(e->bwdReorder[1], e->bwdPacked[1], &d.wiKeras, recurrent, &fresh[4]),
+        weights(e->bwdReorder[0], e->bwdPacked[0], e->bwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3]),
+        weights(e->bwdReorder[1], e->bwdPacked[1], e->bwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4]),
         mem(&d.bias, bias ? bias : e->zeros), mem(&d.out, t->out), mem(&d.state, t->hT),
         cell == 0 ? mem(&d.state, t->cT) : NULL, t->workspace ? mem(&e->workspace, t->workspace) : NULL,
         mem(&d.x, e->dx), mem(&d.state, dh0), cell == 0 ? mem(&d.state, dc0) : NULL,
@@ -323,7 +359,7 @@ int lk_onednn_rnn_backward(lk_rnn_tape *t, const float *kernel, const float *rec
                                DNNL_ARG_DIFF_SRC_ITER_C, DNNL_ARG_DIFF_WEIGHTS_LAYER, DNNL_ARG_DIFF_WEIGHTS_ITER,
                                DNNL_ARG_DIFF_BIAS, DNNL_ARG_DIFF_DST_LAYER, DNNL_ARG_DIFF_DST_ITER,
                                DNNL_ARG_DIFF_DST_ITER_C};
-    int ok = run(e->bwd, m, ids, N);
+    int ok = run(e->bwd, e->bwdScratch, m, ids, N);
     release(m, fresh, N);
     if (ok) swap_bt(e->dx, dx, T, B, D);
     pthread_mutex_unlock(&g.lock);

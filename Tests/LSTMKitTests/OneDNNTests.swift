@@ -150,3 +150,31 @@ final class OneDNNTests: XCTestCase {
         for (a, b) in zip(losses[0], losses[1]) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
     }
 }
+
+/// A notebook runs every cell on a new thread: a oneDNN primitive created while one cell ran (and
+/// whose thread has ended) must still run in the next cell. Before the scratchpads were owned by
+/// LSTMKit this crashed the worker (SIGSEGV in notebook 02's third fit).
+final class OneDNNThreadTests: XCTestCase {
+    func testAPassCreatedOnAnEndedThreadRunsOnANewOne() throws {
+        try XCTSkipIf(ProcessInfo.processInfo.environment["LSTMKIT_ONEDNN"] == "0", "LSTMKIT_ONEDNN=0")
+        LSTMKit.setRandomSeed(21)
+        let model = try Sequential([Input(shape: [5, 1]), LSTM(units: 5, returnSequences: true), GRU(units: 3)])
+        model.compile(optimizer: Adam(), loss: .mse)
+        let x = try Tensor.randomUniform([1, 5, 1], low: 0, high: 1), y = try Tensor.randomUniform([1, 3], low: 0, high: 1)
+        var losses: [Float] = []
+        for _ in 0..<3 {
+            let done = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                losses += (try? model.fit(x, y, epochs: 2, batchSize: 1, verbose: 0)["loss"]) ?? [.nan]
+                _ = try? model.predict(x, verbose: 0)
+                done.signal()
+            }
+            thread.stackSize = 16 << 20
+            thread.start()
+            done.wait()
+            Thread.sleep(forTimeInterval: 0.05)   // let the thread end, taking its thread-local storage with it
+        }
+        XCTAssertEqual(losses.count, 6)
+        XCTAssertTrue(losses.allSatisfy(\.isFinite), "losses \(losses)")
+    }
+}
