@@ -3,8 +3,12 @@
 Workloads
   1. The tutorial autoencoder (input 3x2, 5 samples, batch 5, 300 epochs): wall time of fit().
   2. Two stacked LSTM(256) (T 50, 32 features, Dense(1), mse, Adam, batch 64, 1,024 samples): training
-     and prediction samples/s after a one-batch warm-up, and achieved GFLOP/s.
-  3. Peak resident memory of each run (each framework and workload runs in its own process).
+     and prediction samples/s after a one-batch warm-up, achieved GFLOP/s and % of the measured peak;
+     LSTMKit runs twice, as shipped (oneDNN for the default cells) and with its own step loop only.
+  3. The same with two stacked GRU(256).
+  4. Peak resident memory of each run (each framework and workload runs in its own process).
+The machine's FMA peak comes from benchmarks/peak_flops.c in the same run; the report names the CPU, the
+load average at start, and the reference frameworks' versions and builds.
 
 Each workload runs in rounds (--repeats, default 3); a round runs LSTMKit, Keras and PyTorch one after
 the other, so all three see the same machine state, and the report gives each framework's median over
@@ -53,8 +57,9 @@ def keras_run(workload, epochs, samples):
     rng = np.random.default_rng(2)
     x = rng.uniform(-1, 1, (samples, T, FEATURES)).astype(np.float32)
     y = rng.uniform(-1, 1, (samples, 1)).astype(np.float32)
-    model = keras.Sequential([keras.Input((T, FEATURES)), keras.layers.LSTM(UNITS, return_sequences=True),
-                              keras.layers.LSTM(UNITS), keras.layers.Dense(1)])
+    cell = keras.layers.GRU if workload == "stacked-gru" else keras.layers.LSTM
+    model = keras.Sequential([keras.Input((T, FEATURES)), cell(UNITS, return_sequences=True),
+                              cell(UNITS), keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.fit(x[:BATCH], y[:BATCH], epochs=1, batch_size=BATCH, verbose=0)  # warm-up (JIT compile)
     start = time.perf_counter()
@@ -90,7 +95,8 @@ def torch_run(workload, epochs, samples):
     class Stacked(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(FEATURES, UNITS, num_layers=2, batch_first=True)
+            cell = nn.GRU if workload == "stacked-gru" else nn.LSTM   # nn.GRU is Keras's reset_after GRU
+            self.lstm = cell(FEATURES, UNITS, num_layers=2, batch_first=True)
             self.out = nn.Linear(UNITS, 1)
 
         def forward(self, x):
@@ -139,10 +145,22 @@ def torch_run(workload, epochs, samples):
 # ---------------------------------------------------------------- driver (parent side)
 
 
+def framework_versions(name):
+    """What the reference framework is: version and build (PyPI's torch for Linux x86-64 is a CUDA build)."""
+    if name == "torch":
+        import torch
+        return dict(version=torch.__version__, cuda=torch.version.cuda, threads=torch.get_num_threads(),
+                    mkldnn=torch.backends.mkldnn.is_available(),
+                    build=f"CUDA {torch.version.cuda} build, run on the CPU" if torch.version.cuda else "CPU build")
+    import jax
+    import keras
+    return dict(version=keras.__version__, backend="jax " + jax.__version__)
+
+
 def child_main(args):
     fn = {"keras": keras_run, "torch": torch_run}[args.child]
     result = fn(args.workload, args.epochs, args.samples)
-    result.update(framework=args.child, workload=args.workload, epochs=args.epochs)
+    result.update(framework=args.child, workload=args.workload, epochs=args.epochs, about=framework_versions(args.child))
     print(json.dumps(result))
 
 
@@ -188,10 +206,34 @@ def build_swift_driver():
     return str(exe)
 
 
-def stacked_flops_per_sample():
-    """Forward FLOPs of the two LSTM(256) layers per sample (2·(d+u)·4u per step); training ≈ 3× forward."""
-    per_step = sum(2 * (d + UNITS) * 4 * UNITS for d in (FEATURES, UNITS))
-    return per_step * T
+def measure_peak():
+    """The machine's single-precision FMA peak (GFLOP/s on one and on every core), from peak_flops.c."""
+    exe = OUT / "peak_flops"
+    subprocess.run(["gcc", "-O2", "-pthread", str(REPO / "benchmarks" / "peak_flops.c"), "-o", str(exe)], check=True)
+    return json.loads(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout)
+
+
+def machine_facts():
+    """CPU model, core count and the load average when the run started (the machine may be shared)."""
+    model = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
+        if "avx512f" in flags:
+            model += " (AVX-512)"
+    except OSError:
+        pass
+    return dict(cpu=model, cpus=os.cpu_count(), load_average_at_start=list(os.getloadavg()),
+                platform=platform.platform(), python=platform.python_version())
+
+
+def flops_per_sample(workload):
+    """Forward FLOPs of the two recurrent layers per sample: 2·(d+u)·G·u per step (G = 4 LSTM, 3 GRU)."""
+    gates = 3 if workload == "stacked-gru" else 4
+    return T * sum(2 * (d + UNITS) * gates * UNITS for d in (FEATURES, UNITS))
 
 
 def main():
@@ -201,44 +243,56 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--samples", type=int, default=1024)
     parser.add_argument("--stacked-epochs", type=int, default=3,
-                        help="epochs of the stacked-LSTM workload (the issue asks 10; 3 keeps the run short)")
+                        help="epochs of the stacked workloads (the issue asks 10; 3 keeps the run short)")
     parser.add_argument("--autoencoder-epochs", type=int, default=300)
     parser.add_argument("--skip-frameworks", action="store_true", help="LSTMKit only")
+    parser.add_argument("--no-keras", action="store_true", help="leave Keras out (it is the slowest to run)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds per workload (the report gives medians)")
     args = parser.parse_args()
     if args.child:
         child_main(args)
         return
     OUT.mkdir(parents=True, exist_ok=True)
+    machine = machine_facts()
+    peak = measure_peak()
     swift = build_swift_driver()
     py = None if args.skip_frameworks else bench_python()
+    frameworks = [] if py is None else (["torch"] if args.no_keras else ["keras", "torch"])
+    step_loop_env = dict(os.environ, LSTMKIT_ONEDNN="0")
     runs_all, results = [], []
-    for workload, epochs in [("autoencoder", args.autoencoder_epochs), ("stacked", args.stacked_epochs)]:
+    for workload, epochs in [("autoencoder", args.autoencoder_epochs), ("stacked", args.stacked_epochs),
+                             ("stacked-gru", args.stacked_epochs)]:
         extra = ["--epochs", str(epochs), "--samples", str(args.samples)]
-        runs = [("lstmkit", [swift, workload] + extra)]
-        if py:
-            for fw in ("keras", "torch"):
-                runs.append((fw, [py, __file__, "--child", fw, "--workload", workload] + extra))
-        rounds = {fw: [] for fw, _ in runs}
+        runs = [("lstmkit", [swift, workload] + extra, None)]
+        if workload != "autoencoder":   # the autoencoder's relu cells never reach oneDNN
+            runs.append(("lstmkit-steploop", [swift, workload] + extra, step_loop_env))
+        for fw in frameworks:
+            runs.append((fw, [py, __file__, "--child", fw, "--workload", workload] + extra, None))
+        rounds = {fw: [] for fw, _, _ in runs}
         for k in range(max(1, args.repeats)):
-            for fw, cmd in runs:
+            for fw, cmd, env in runs:
                 print(f"running {fw} {workload} (round {k + 1}/{args.repeats}) ...", flush=True)
-                r = peak_rss_mib_of(cmd)
-                if workload == "stacked":
-                    n = args.samples
+                r = peak_rss_mib_of(cmd, env=env)
+                r["framework"] = fw
+                if workload != "autoencoder":
+                    n, fps = args.samples, flops_per_sample(workload)
                     r["train_samples_per_s"] = n * epochs / r["train_seconds"]
                     r["predict_samples_per_s"] = n / r["predict_seconds"]
-                    r["train_gflops"] = 3 * stacked_flops_per_sample() * r["train_samples_per_s"] / 1e9
-                    r["predict_gflops"] = stacked_flops_per_sample() * r["predict_samples_per_s"] / 1e9
+                    r["train_gflops"] = 3 * fps * r["train_samples_per_s"] / 1e9
+                    r["predict_gflops"] = fps * r["predict_samples_per_s"] / 1e9
+                    r["train_peak_fraction"] = r["train_gflops"] / peak["peak_all"]
+                    r["predict_peak_fraction"] = r["predict_gflops"] / peak["peak_all"]
                 r["round"] = k + 1
                 rounds[fw].append(r)
                 runs_all.append(r)
                 print("  ", json.dumps(r), flush=True)
         for fw, rs in rounds.items():
             results.append(median_of(rs))
-    machine = dict(cpus=os.cpu_count(), platform=platform.platform(), python=platform.python_version())
-    (OUT / "lstm_bench.json").write_text(json.dumps(dict(machine=machine, medians=results, runs=runs_all), indent=2) + "\n")
-    (OUT / "lstm_bench.md").write_text(report(results, args) + "\n")
+    machine["load_average_at_end"] = list(os.getloadavg())
+    abouts = {r["framework"]: r.get("about") for r in runs_all if r.get("about")}
+    (OUT / "lstm_bench.json").write_text(json.dumps(dict(machine=machine, peak=peak, frameworks=abouts, medians=results,
+                                                         runs=runs_all), indent=2) + "\n")
+    (OUT / "lstm_bench.md").write_text(report(results, args, machine, peak, abouts) + "\n")
     print((OUT / "lstm_bench.md").read_text())
 
 
@@ -262,49 +316,53 @@ def spread(r, key, fmt):
     return text if r.get("rounds", 1) < 2 else f"{text} ({format(lo, fmt)}–{format(hi, fmt)})"
 
 
-def cpu_ghz():
-    """Nominal clock from /proc/cpuinfo (GHz), or 0 when unknown."""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("cpu MHz"):
-                return float(line.split(":")[1]) / 1000
-    except OSError:
-        pass
-    return 0.0
+NAMES = {"lstmkit": "LSTMKit", "lstmkit-steploop": "LSTMKit, step loop only (LSTMKIT_ONEDNN=0)",
+         "keras": "Keras (JAX)", "torch": "PyTorch"}
 
 
-def report(results, args):
-    ghz = cpu_ghz()
-    cores = os.cpu_count() or 1
+def report(results, args, machine, peak, abouts):
+    load = ", ".join(f"{v:.2f}" for v in machine["load_average_at_start"])
     lines = ["# LSTM benchmark (LSTMKit vs Keras 3 JAX backend vs PyTorch CPU)", "",
-             "GFLOP/s count 2·(d+u)·4u FLOPs per LSTM step and sample (training = 3× forward).",
-             f"Single-precision peak of these {cores} cores at the nominal {ghz:.2f} GHz: AVX2/FMA (2 FMA units × 8 lanes"
-             f" × 2 FLOP per core and cycle) {cores * 32 * ghz:.0f} GFLOP/s; AVX-512 (16 lanes) {cores * 64 * ghz:.0f}"
-             " GFLOP/s; boost clocks go higher. The machine is shared, so repeated runs vary.",
-             "PyTorch's autoencoder uses tanh LSTMs (relu needs a custom cell; same FLOPs).",
-             f"Medians over {args.repeats} rounds (each round runs every framework once), range in parentheses.", "",
-             f"## Autoencoder fit ({args.autoencoder_epochs} epochs, 5 samples, batch 5)", "",
-             "| framework | fit s | final loss | peak RSS MiB |", "|---|---|---|---|"]
+             f"Machine: {machine['cpu']}, {machine['cpus']} cores; load average at start {load}.",
+             f"Measured FMA peak (benchmarks/peak_flops.c): {peak['peak_1']:.1f} GFLOP/s on one core, "
+             f"{peak['peak_all']:.1f} GFLOP/s on {peak['threads']} (AVX-512 {peak['avx512_all']:.1f}, AVX2 {peak['avx2_all']:.1f}).",
+             "GFLOP/s count 2·(d+u)·G·u FLOPs per recurrent step and sample (G = 4 for LSTM, 3 for GRU; training = 3× forward);"
+             " % is of the measured peak on every core."]
+    for fw, about in sorted(abouts.items()):
+        lines.append(f"{NAMES.get(fw, fw)}: " + ", ".join(f"{k} {v}" for k, v in about.items()) + ".")
+    lines += ["PyTorch's autoencoder uses tanh LSTMs (relu needs a custom cell; same FLOPs).",
+              f"Medians over {args.repeats} rounds (each round runs every framework once), range in parentheses.", "",
+              f"## Autoencoder fit ({args.autoencoder_epochs} epochs, 5 samples, batch 5)", "",
+              "| framework | fit s | final loss | peak RSS MiB |", "|---|---|---|---|"]
     for r in results:
         if r["workload"] == "autoencoder":
-            lines.append(f"| {r['framework']} | {spread(r, 'fit_seconds', '.3f')} | {r['final_loss']:.3g} | {r['peak_rss_mib']:.0f} |")
-    lines += ["", f"## Two stacked LSTM(256), T {T}, {FEATURES} features, batch {BATCH}, {args.samples} samples, "
-              f"{args.stacked_epochs} epochs", "",
-              "| framework | train samples/s | train GFLOP/s | predict samples/s | predict GFLOP/s | peak RSS MiB |",
-              "|---|---|---|---|---|---|"]
-    for r in results:
-        if r["workload"] == "stacked":
-            lines.append(f"| {r['framework']} | {spread(r, 'train_samples_per_s', '.0f')} | {r['train_gflops']:.1f} | "
-                         f"{spread(r, 'predict_samples_per_s', '.0f')} | {r['predict_gflops']:.1f} | {r['peak_rss_mib']:.0f} |")
+            lines.append(f"| {NAMES.get(r['framework'], r['framework'])} | {spread(r, 'fit_seconds', '.3f')} | "
+                         f"{r['final_loss']:.3g} | {r['peak_rss_mib']:.0f} |")
+    for workload, cell in (("stacked", "LSTM"), ("stacked-gru", "GRU")):
+        lines += ["", f"## Two stacked {cell}(256), T {T}, {FEATURES} features, batch {BATCH}, {args.samples} samples, "
+                  f"{args.stacked_epochs} epochs", "",
+                  "| framework | train samples/s | train GFLOP/s | train % of peak | predict samples/s | predict GFLOP/s | "
+                  "predict % of peak | peak RSS MiB |", "|---|---|---|---|---|---|---|---|"]
+        for r in results:
+            if r["workload"] == workload:
+                lines.append(f"| {NAMES.get(r['framework'], r['framework'])} | {spread(r, 'train_samples_per_s', '.0f')} | "
+                             f"{r['train_gflops']:.1f} | {100 * r['train_peak_fraction']:.0f} % | "
+                             f"{spread(r, 'predict_samples_per_s', '.0f')} | {r['predict_gflops']:.1f} | "
+                             f"{100 * r['predict_peak_fraction']:.0f} % | {r['peak_rss_mib']:.0f} |")
     by = {(r["framework"], r["workload"]): r for r in results}
     ratios = []
-    for fw, name in (("keras", "Keras"), ("torch", "PyTorch")):
-        ae, st, own_ae, own_st = by.get((fw, "autoencoder")), by.get((fw, "stacked")), by.get(("lstmkit", "autoencoder")), by.get(("lstmkit", "stacked"))
+    for fw in ("keras", "torch", "lstmkit-steploop"):
+        name = NAMES[fw]
+        ae, own_ae = by.get((fw, "autoencoder")), by.get(("lstmkit", "autoencoder"))
         if ae and own_ae:
             ratios.append(f"| autoencoder fit, {name} time / LSTMKit time | {ae['fit_seconds'] / own_ae['fit_seconds']:.2f}x |")
-        if st and own_st:
-            ratios.append(f"| stacked train, LSTMKit / {name} samples/s | {own_st['train_samples_per_s'] / st['train_samples_per_s']:.2f}x |")
-            ratios.append(f"| stacked predict, LSTMKit / {name} samples/s | {own_st['predict_samples_per_s'] / st['predict_samples_per_s']:.2f}x |")
+        for workload in ("stacked", "stacked-gru"):
+            st, own = by.get((fw, workload)), by.get(("lstmkit", workload))
+            if st and own:
+                ratios.append(f"| {workload} train, LSTMKit / {name} samples/s | "
+                              f"{own['train_samples_per_s'] / st['train_samples_per_s']:.2f}x |")
+                ratios.append(f"| {workload} predict, LSTMKit / {name} samples/s | "
+                              f"{own['predict_samples_per_s'] / st['predict_samples_per_s']:.2f}x |")
     if ratios:
         lines += ["", "## Ratios (of the medians; above 1: LSTMKit faster)", "", "| measure | ratio |", "|---|---|"] + ratios
     return "\n".join(lines)

@@ -32,14 +32,14 @@ func autoencoder(epochs: Int) throws {
           "final_loss": Double(history["loss"]!.last!)])
 }
 
-/// Two stacked LSTM(256) on (T 50, 32 features), Dense(1), mse, Adam, batch 64.
-func stacked(samples: Int, epochs: Int) throws {
+/// Two stacked LSTM(256) (or GRU(256)) on (T 50, 32 features), Dense(1), mse, Adam, batch 64.
+func stacked(samples: Int, epochs: Int, gru: Bool) throws {
     LSTMKit.setRandomSeed(2)
     let x = try Tensor.randomUniform([samples, 50, 32], low: -1, high: 1)
     let y = try Tensor.randomUniform([samples, 1], low: -1, high: 1)
-    let model = try Sequential([
-        Input(shape: [50, 32]), LSTM(units: 256, returnSequences: true), LSTM(units: 256), Dense(units: 1),
-    ])
+    let recurrent: [Layer] = gru ? [GRU(units: 256, returnSequences: true), GRU(units: 256)]
+                                 : [LSTM(units: 256, returnSequences: true), LSTM(units: 256)]
+    let model = try Sequential([Input(shape: [50, 32])] + recurrent + [Dense(units: 1)])
     model.compile(optimizer: Adam(), loss: .mse)
     try model.fit(x.rows(0..<64), y.rows(0..<64), epochs: 1, batchSize: 64, verbose: 0)  // warm-up
     var start = now()
@@ -49,8 +49,8 @@ func stacked(samples: Int, epochs: Int) throws {
     start = now()
     _ = try model.predict(x, batchSize: 64, verbose: 0)
     let predict = now() - start
-    emit(["framework": "lstmkit", "workload": "stacked", "samples": samples, "epochs": epochs,
-          "train_seconds": train, "predict_seconds": predict, "blas_core": LSTMKit.blasCore])
+    emit(["framework": "lstmkit", "workload": gru ? "stacked-gru" : "stacked", "samples": samples, "epochs": epochs,
+          "train_seconds": train, "predict_seconds": predict, "blas_core": LSTMKit.blasCore, "onednn": LSTMKit.useOneDNN])
 }
 
 extension Tensor {
@@ -65,9 +65,10 @@ let arg = { (name: String, fallback: Int) -> Int in
 do {
     switch args.dropFirst().first {
     case "autoencoder": try autoencoder(epochs: arg("--epochs", 300))
-    case "stacked": try stacked(samples: arg("--samples", 1024), epochs: arg("--epochs", 10))
+    case "stacked": try stacked(samples: arg("--samples", 1024), epochs: arg("--epochs", 10), gru: false)
+    case "stacked-gru": try stacked(samples: arg("--samples", 1024), epochs: arg("--epochs", 10), gru: true)
     default:
-        FileHandle.standardError.write("usage: lstm_bench_swift autoencoder|stacked [--epochs N] [--samples N]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: lstm_bench_swift autoencoder|stacked|stacked-gru [--epochs N] [--samples N]\n".data(using: .utf8)!)
         exit(2)
     }
 } catch {

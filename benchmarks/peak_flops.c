@@ -23,26 +23,33 @@ static double now(void) {
 #define CHAINS 12
 #define INNER 1000
 
+// Twelve accumulators in named variables (an array would live in memory at -O2).
+#define DECLARE(T, set) T c0 = set(0), c1 = set(1), c2 = set(2), c3 = set(3), c4 = set(4), c5 = set(5), \
+                        c6 = set(6), c7 = set(7), c8 = set(8), c9 = set(9), c10 = set(10), c11 = set(11)
+#define STEP(f) c0 = f(c0, a, b); c1 = f(c1, a, b); c2 = f(c2, a, b); c3 = f(c3, a, b); c4 = f(c4, a, b); \
+                c5 = f(c5, a, b); c6 = f(c6, a, b); c7 = f(c7, a, b); c8 = f(c8, a, b); c9 = f(c9, a, b); \
+                c10 = f(c10, a, b); c11 = f(c11, a, b)
+#define SUM(add) add(add(add(add(c0, c1), add(c2, c3)), add(add(c4, c5), add(c6, c7))), add(add(c8, c9), add(c10, c11)))
+
+__attribute__((target("avx512f"))) static __m512 set512(int i) { return _mm512_set1_ps((float)i); }
+__attribute__((target("avx2,fma"))) static __m256 set256(int i) { return _mm256_set1_ps((float)i); }
+
 __attribute__((target("avx512f"))) static double run512(long rounds) {
-    __m512 acc[CHAINS], a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-    for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
-    for (long r = 0; r < rounds; r++)
-        for (int k = 0; k < INNER; k++)
-            for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-    float s = 0, out[16];
-    for (int i = 0; i < CHAINS; i++) { _mm512_storeu_ps(out, acc[i]); s += out[0]; }
-    return s;  // used, so the loop is kept
+    __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+    DECLARE(__m512, set512);
+    for (long r = 0; r < rounds * INNER; r++) { STEP(_mm512_fmadd_ps); }
+    float out[16];
+    _mm512_storeu_ps(out, SUM(_mm512_add_ps));
+    return out[0];  // used, so the loop is kept
 }
 
 __attribute__((target("avx2,fma"))) static double run256(long rounds) {
-    __m256 acc[CHAINS], a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-    for (int i = 0; i < CHAINS; i++) acc[i] = _mm256_set1_ps((float)i);
-    for (long r = 0; r < rounds; r++)
-        for (int k = 0; k < INNER; k++)
-            for (int i = 0; i < CHAINS; i++) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-    float s = 0, out[8];
-    for (int i = 0; i < CHAINS; i++) { _mm256_storeu_ps(out, acc[i]); s += out[0]; }
-    return s;
+    __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+    DECLARE(__m256, set256);
+    for (long r = 0; r < rounds * INNER; r++) { STEP(_mm256_fmadd_ps); }
+    float out[8];
+    _mm256_storeu_ps(out, SUM(_mm256_add_ps));
+    return out[0];
 }
 
 typedef struct {
