@@ -116,7 +116,7 @@ final class InitializerTests: XCTestCase {
         XCTAssertEqual(Initializer.heNormal.className, "HeNormal")
         XCTAssertThrowsError(try Initializer(name: "xavier")) { e in
             XCTAssertEqual((e as? LSTMKitError)?.message,
-                           "unknown initializer 'xavier'; expected one of 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'orthogonal', 'zeros', 'ones', 'random_uniform', 'random_normal', 'truncated_normal'")
+                           "unknown initializer 'xavier'; expected one of 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'orthogonal', 'zeros', 'ones', 'random_uniform', 'random_normal', 'truncated_normal', 'constant', 'variance_scaling', 'identity'")
         }
         let bad = Dense(units: 2, kernelInitializer: .randomUniform(minval: 1, maxval: 0), name: "head")
         XCTAssertThrowsError(try bad.build(inputShape: [3])) { e in

@@ -340,3 +340,41 @@ def test_output_a_thread_prints_after_its_cell_ended_is_published_at_once_under_
             late = msg
     assert late is not None, "the late line was not published while no other cell ran"
     assert late["parent_header"]["msg_id"] == cell
+
+
+def test_the_worker_loads_lstmkit_with_the_blas_switch_done_and_no_variable_left(jupyter_env, tmp_path):
+    """The worker dlopens libLSTMKit.so before it starts any thread; the OpenBLAS kernel-set check runs
+    then (a library constructor), not at a cell's first product. With OpenBLAS's choice treated as a
+    fallback (LSTMKIT_TEST_OPENBLAS_FALLBACK, so the replacement happens on this CPU too) a cell sees the
+    replaced set and no OPENBLAS_CORETYPE, and its first product leaves the environment array in place;
+    a user's own OPENBLAS_CORETYPE wins and stays."""
+    flags = next((line for line in open("/proc/cpuinfo") if line.startswith("flags")), "").split()
+    if "avx2" not in flags or "fma" not in flags:
+        pytest.skip("CPU without AVX2/FMA")
+    best = "SkylakeX" if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= set(flags) else "Haswell"
+    code = """import Foundation
+import LSTMKit
+let before = environ
+let core = LSTMKit.blasCore
+let y = try Dense(units: 3, kernelInitializer: .identity()).callAsFunction(try Tensor.ones([2, 3]))
+print(core)
+print(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "<unset>")
+print(environ == before ? "untouched" : "changed", y.scalars)
+"""
+    cache = str(tmp_path / "cell-cache")
+    for env, expected in [
+        ({"LSTMKIT_TEST_OPENBLAS_FALLBACK": "1"}, [lambda s: s.startswith(f"{best} (OpenBLAS chose ") and s.endswith(" for this CPU)"),
+                                                   lambda s: s == "<unset>", lambda s: s.startswith("untouched [1.0, 1.0, 1.0")]),
+        ({"LSTMKIT_TEST_OPENBLAS_FALLBACK": "1", "OPENBLAS_CORETYPE": "Haswell"},
+         [lambda s: s == "Haswell (OPENBLAS_CORETYPE)", lambda s: s == "Haswell", lambda s: s.startswith("untouched")]),
+    ]:
+        km, kc = start_kernel(SWIFT_LSTM_CELL_CACHE=cache, **env)
+        try:
+            result = run(kc, code)
+            assert result.error is None, result.error
+            lines = result.stream().splitlines()
+            assert len(lines) == 3, lines
+            for check, line in zip(expected, lines):
+                assert check(line), (env, lines)
+        finally:
+            stop_kernel(km, kc)

@@ -39,11 +39,10 @@ typedef void (*lk_chunk_fn)(void *context, long chunk);
 /// running anything when the pool is busy with another caller or chunks − 1 exceeds its 3 helpers.
 int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context);
 
-/// Makes OpenBLAS use the kernels this CPU supports when its own detection fell back to an old set
-/// (a CPU model newer than the library). `symbol_in_openblas` is the address of any OpenBLAS
-/// function (to find the loaded library). Call before the first product. Returns the kernel set in
-/// use, with a note when it was changed or left to OPENBLAS_CORETYPE.
-const char *lk_openblas_fix_core(const void *symbol_in_openblas);
+/// The OpenBLAS kernel set in use, with a note when LSTMKit replaced OpenBLAS's fallback choice (a CPU
+/// model newer than the library) or OPENBLAS_CORETYPE chose it. The check and the replacement ran once,
+/// when the library loaded (a constructor in OpenBLASCore.c); this only reads the result.
+const char *lk_openblas_core_note(void);
 
 /// The name of the variant in use: "avx512", "avx2" or "baseline" (for benchmarks and tests).
 const char *lk_kernel_variant(void);

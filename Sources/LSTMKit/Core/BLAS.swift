@@ -26,17 +26,13 @@ enum BLAS {
     /// threads themselves (`Parallel.rows`) must not split again.
     nonisolated(unsafe) static var singleThreadedDepth = 0
 
-    /// The OpenBLAS kernel set in use, after `lk_openblas_fix_core` has checked it against the CPU.
-    static let coreName: String = {
-        // Any OpenBLAS function's address identifies the loaded library.
-        let anchor: @convention(c) (Int32) -> Void = openblas_set_num_threads
-        return Kernels.fixOpenBLASCore(unsafeBitCast(anchor, to: UnsafeRawPointer.self))
-    }()
+    /// The OpenBLAS kernel set in use. OpenBLASCore.c checked it against the CPU (and replaced a fallback
+    /// choice: OpenBLAS's own detection falls back to SSE3 kernels on CPU models newer than the library)
+    /// once, when the library loaded, before any other thread could read the environment it changes.
+    static let coreName: String = Kernels.openBLASCoreNote
 
-    /// Once, before the first product: OpenBLAS gets kernels that match the CPU (its own detection
-    /// falls back to SSE3 ones on CPU models newer than the library) and is told to use one thread;
-    /// LSTMKit does the splitting.
-    private static let configured: Bool = { _ = coreName; openblas_set_num_threads(1); return true }()
+    /// Once, before the first product: OpenBLAS is told to use one thread; LSTMKit does the splitting.
+    private static let configured: Bool = { openblas_set_num_threads(1); return true }()
 
     /// Makes products single-threaded until the matching `leaveSingleThreaded()` (call from one thread).
     static func enterSingleThreaded() { singleThreadedDepth += 1 }

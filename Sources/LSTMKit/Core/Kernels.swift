@@ -60,9 +60,7 @@ enum Kernels {
     /// Which compiled variant runs on this machine: `avx512`, `avx2` or `baseline`.
     static var variant: String { String(cString: lk_kernel_variant()) }
 
-    /// Lets OpenBLAS use kernels that match the CPU (see OpenBLASCore.c); `anchor` is any OpenBLAS
-    /// function's address. Returns the kernel set in use, with a note when it was changed.
-    static func fixOpenBLASCore(_ anchor: UnsafeRawPointer) -> String {
-        String(cString: lk_openblas_fix_core(anchor))
-    }
+    /// The OpenBLAS kernel set in use, with a note when it was changed (see OpenBLASCore.c: the check
+    /// ran once when the library loaded, before any thread of LSTMKit's existed).
+    static var openBLASCoreNote: String { String(cString: lk_openblas_core_note()) }
 }

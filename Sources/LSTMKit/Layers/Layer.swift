@@ -228,7 +228,7 @@ public class Layer {
     /// `kernel`) before the weight is created; throws naming the layer, the argument and the value given.
     func validateWeightOptions(_ what: String, shape: [Int], initializer: Initializer, regularizer: Regularizer?, constraint: Constraint?) throws {
         let label = "\(className) '\(name)'"
-        try initializer.validate("\(label) \(what)Initializer")
+        try initializer.validate("\(label) \(what)Initializer", shape: shape)
         try regularizer?.validate("\(label) \(what)Regularizer")
         try constraint?.validate("\(label) \(what)Constraint", shape: shape)
     }
