@@ -164,8 +164,32 @@ def child_main(args):
     print(json.dumps(result))
 
 
+def cpu_jiffies():
+    """(busy, total) jiffies of the whole machine since boot, from /proc/stat."""
+    v = list(map(int, open("/proc/stat").readline().split()[1:]))
+    idle = v[3] + v[4]
+    return sum(v) - idle, sum(v)
+
+
+def wait_until_quiet(limit_s=90.0, idle_share=0.9):
+    """Waits (at most `limit_s`) until the cores have been at least `idle_share` idle for 1.5 s: the machines
+    this runs on are shared, and a build on the other core slows oneDNN's and PyTorch's OpenMP teams
+    several-fold. Returns the seconds waited."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit_s:
+        b0, t0 = cpu_jiffies()
+        time.sleep(1.5)
+        b1, t1 = cpu_jiffies()
+        if (t1 - t0) and 1 - (b1 - b0) / (t1 - t0) >= idle_share:
+            break
+    return time.perf_counter() - start
+
+
 def peak_rss_mib_of(cmd, env=None):
-    """Runs one benchmark process; returns its JSON result, its own peak RSS (MiB, from wait4) and wall time."""
+    """Runs one benchmark process; returns its JSON result, its own peak RSS (MiB, from wait4), wall time,
+    and `other_load`: the cores' busy time not spent by this process, as a share of the machine."""
+    waited = wait_until_quiet()
+    busy0, total0 = cpu_jiffies()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env)
     out = proc.stdout.read().decode()
@@ -176,6 +200,11 @@ def peak_rss_mib_of(cmd, env=None):
     result = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
     result["peak_rss_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
     result["process_seconds"] = time.perf_counter() - start
+    busy1, total1 = cpu_jiffies()
+    tick = os.sysconf("SC_CLK_TCK")
+    own = (usage.ru_utime + usage.ru_stime) * tick
+    result["other_load"] = max(0.0, (busy1 - busy0 - own) / max(1, total1 - total0))
+    result["waited_for_quiet_s"] = waited
     return result
 
 
@@ -330,6 +359,9 @@ def report(results, args, machine, peak, abouts):
              " % is of the measured peak on every core."]
     for fw, about in sorted(abouts.items()):
         lines.append(f"{NAMES.get(fw, fw)}: " + ", ".join(f"{k} {v}" for k, v in about.items()) + ".")
+    loads = [r.get("other_load", 0) for r in results]
+    lines.append(f"Before each run the bench waits (up to 90 s) for the cores to be 90 % idle; other processes then "
+                 f"used {100 * min(loads):.0f}–{100 * max(loads):.0f} % of the machine during the runs (medians per framework).")
     lines += ["PyTorch's autoencoder uses tanh LSTMs (relu needs a custom cell; same FLOPs).",
               f"Medians over {args.repeats} rounds (each round runs every framework once), range in parentheses.", "",
               f"## Autoencoder fit ({args.autoencoder_epochs} epochs, 5 samples, batch 5)", "",

@@ -57,6 +57,29 @@ extension Tensor {
     func rows(_ r: Range<Int>) -> Tensor { try! self[r] }
 }
 
+/// What `measuredStep` runs: one prediction batch or one training step of the stacked model.
+nonisolated(unsafe) var measured: () throws -> Void = {}
+
+/// The region benchmarks/lstm_profile.py counts (callgrind --toggle-collect=lk_bench_measured_step).
+@_cdecl("lk_bench_measured_step") @inline(never)
+func measuredStep() { try! measured() }
+
+/// The stacked model after a warm-up batch (primitives built, buffers pooled), then one batch of `what`
+/// ("predict" or "train") inside `measuredStep`, twice (the first warms the path up again after a switch).
+func profile(_ what: String, gru: Bool) throws {
+    LSTMKit.setRandomSeed(2)
+    let x = try Tensor.randomUniform([64, 50, 32], low: -1, high: 1), y = try Tensor.randomUniform([64, 1], low: -1, high: 1)
+    let recurrent: [Layer] = gru ? [GRU(units: 256, returnSequences: true), GRU(units: 256)]
+                                 : [LSTM(units: 256, returnSequences: true), LSTM(units: 256)]
+    let model = try Sequential([Input(shape: [50, 32])] + recurrent + [Dense(units: 1)])
+    model.compile(optimizer: Adam(), loss: .mse)
+    _ = try model.trainOnBatch(x, y)
+    _ = try model.predict(x, batchSize: 64, verbose: 0)
+    measured = what == "train" ? { _ = try model.trainOnBatch(x, y) } : { _ = try model.predict(x, batchSize: 64, verbose: 0) }
+    measuredStep()
+    emit(["framework": "lstmkit", "workload": "profile-\(what)", "onednn": LSTMKit.useOneDNN, "blas_core": LSTMKit.blasCore])
+}
+
 let args = CommandLine.arguments
 let arg = { (name: String, fallback: Int) -> Int in
     if let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) { return v }
@@ -67,6 +90,8 @@ do {
     case "autoencoder": try autoencoder(epochs: arg("--epochs", 300))
     case "stacked": try stacked(samples: arg("--samples", 1024), epochs: arg("--epochs", 10), gru: false)
     case "stacked-gru": try stacked(samples: arg("--samples", 1024), epochs: arg("--epochs", 10), gru: true)
+    case "profile-predict": try profile("predict", gru: args.contains("--gru"))
+    case "profile-train": try profile("train", gru: args.contains("--gru"))
     default:
         FileHandle.standardError.write("usage: lstm_bench_swift autoencoder|stacked|stacked-gru [--epochs N] [--samples N]\n".data(using: .utf8)!)
         exit(2)
