@@ -274,3 +274,136 @@ def test_an_executed_notebook_keeps_the_widget_state_in_its_metadata(jupyter_env
     assert [(s["value"], s["description"]) for s in sliders] == [(9, "units")]
     [output] = nb.cells[0].outputs
     assert output["data"][VIEW]["model_id"] in states
+
+
+def run_while_a_cell_waits(kc, comm_id, state, wait_for="units.value == 4"):
+    """Runs a cell that waits (up to 20 s) until `wait_for` is false, sends a frontend `update` while it
+    runs, and returns (cell msg id, every iopub message until the cell's idle)."""
+    cell_id = kc.execute('import Foundation\nvar waited = 0\n'
+                         f'while {wait_for} && waited < 2000 {{ usleep(10_000); waited += 1 }}\n'
+                         'usleep(300_000)\nprint("cell done")')
+    time.sleep(0.5)
+    msg = kc.session.msg("comm_msg", content={"comm_id": comm_id, "data": {
+        "method": "update", "state": state, "buffer_paths": []}})
+    kc.shell_channel.send(msg)
+    found = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        m = kc.get_iopub_msg(timeout=120)
+        found.append(m)
+        if (m["msg_type"] == "status" and m["parent_header"].get("msg_id") == cell_id
+                and m["content"]["execution_state"] == "idle"):
+            return cell_id, found
+    raise AssertionError("the cell did not end")
+
+
+def test_a_trap_in_a_handler_while_a_cell_runs_is_reported_in_the_creating_cell(slider, kernel_client, run_cell):
+    comm_id, created = slider
+    run = run_cell('let few = [1, 2]\nunits.onChange { v in if v > 50 { print("picked", few[v]) } }')
+    assert run.error is None, run.error
+    cell_id, messages = run_while_a_cell_waits(kernel_client, comm_id, {"value": 60})
+    origin = created.reply["parent_header"]["msg_id"]
+    errors = [m for m in messages if m["msg_type"] == "error"]
+    assert [e["parent_header"]["msg_id"] for e in errors] == [origin], "one error, in the cell that made the slider"
+    assert errors[0]["content"]["ename"] == "FatalError"
+    assert "Index out of range" in errors[0]["content"]["evalue"]
+    cell_text = "".join(m["content"]["text"] for m in messages
+                        if m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == cell_id)
+    assert cell_text == "cell done\n", "the running cell ends normally and shows nothing of the handler"
+    # The worker survived with its state: the slider, its value and what the first handler recorded.
+    later = run_cell("print(seen, units.value)")
+    assert later.error is None, later.error
+    assert later.stream() == "[60] 60\n"
+    _, more = update(kernel_client, comm_id, {"value": 7})
+    assert not [m for m in more if m["msg_type"] == "error"]
+    assert run_cell("print(seen)").stream() == "[60, 7]\n"
+
+
+def test_a_trap_in_an_idle_handler_keeps_the_state(slider, kernel_client, run_cell):
+    comm_id, created = slider
+    run_cell('var hits = 0\nunits.onChange { v in hits += 1; if v > 50 { fatalError("too many units: \\(v)") } }')
+    _, messages = update(kernel_client, comm_id, {"value": 60})
+    [error] = [m for m in messages if m["msg_type"] == "error"]
+    assert error["parent_header"]["msg_id"] == created.reply["parent_header"]["msg_id"]
+    assert "too many units: 60" in error["content"]["evalue"]
+    assert run_cell("print(seen, hits, units.value)").stream() == "[60] 1 60\n"
+
+
+def output_states(messages, output_id):
+    return [m["content"]["data"]["state"]["outputs"] for m in messages
+            if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == output_id
+            and "outputs" in m["content"]["data"]["state"]]
+
+
+def test_print_inside_interact_goes_to_its_output_widget(kernel_client, run_cell):
+    run = run_cell('let k = IntSlider(2, in: 1...5, description: "k")\n'
+                   'interact(k) { k in print("k is", k); display("square \\(k * k)"); print("done", k) }')
+    assert run.error is None, run.error
+    assert run.stream() == "", "nothing printed in the cell itself"
+    [slider_open] = comm_opens(run, "IntSliderModel")
+    [output_open] = comm_opens(run, "OutputModel")
+    last = output_states(run.outputs, output_open["comm_id"])[-1]
+    assert [(o["output_type"], o.get("text") or o["data"]["text/plain"]) for o in last] == [
+        ("stream", "k is 2\n"), ("display_data", "square 4"), ("stream", "done 2\n")]
+    _, messages = update(kernel_client, slider_open["comm_id"], {"value": 3})
+    assert not [m for m in messages if m["msg_type"] == "stream"]
+    last = output_states(messages, output_open["comm_id"])[-1]
+    assert [o.get("text") or o["data"]["text/plain"] for o in last] == ["k is 3\n", "square 9", "done 3\n"]
+    # Prints after the interact call are the cell's again.
+    assert run_cell('print("plain")').stream() == "plain\n"
+
+
+def test_a_trap_inside_interact_is_shown_in_its_output_widget(kernel_client, run_cell):
+    run = run_cell('let k = IntSlider(1, in: 0...5, description: "k")\nlet table = [10, 20, 30]\n'
+                   'interact(k) { k in print("looking up", k); print("found", table[k]) }')
+    assert run.error is None, run.error
+    [slider_open] = comm_opens(run, "IntSliderModel")
+    [output_open] = comm_opens(run, "OutputModel")
+    _, messages = update(kernel_client, slider_open["comm_id"], {"value": 4})
+    assert not [m for m in messages if m["msg_type"] in ("error", "stream")], messages
+    last = output_states(messages, output_open["comm_id"])[-1]
+    assert last[0] == {"output_type": "stream", "name": "stdout", "text": "looking up 4\n"}
+    assert last[-1]["output_type"] == "error" and "Index out of range" in last[-1]["evalue"]
+    # The session and the widget survive; output goes where it went before.
+    _, messages = update(kernel_client, slider_open["comm_id"], {"value": 2})
+    assert output_states(messages, output_open["comm_id"])[-1] == [
+        {"output_type": "stream", "name": "stdout", "text": "looking up 2\nfound 30\n"}]
+    assert run_cell('print("after", k.value, table.count)').stream() == "after 2 3\n"
+
+
+def test_a_live_handler_prints_in_the_creating_cell_and_traps_in_its_output_widget(kernel_client, run_cell):
+    run = run_cell('let units = IntSlider(4, in: 1...64, description: "units")\nlet few = [1, 2]\n'
+                   'interact(units) { u in print("units", u); if u > 50 { print(few[u]) } }')
+    assert run.error is None, run.error
+    [slider_open] = comm_opens(run, "IntSliderModel")
+    [output_open] = comm_opens(run, "OutputModel")
+    cell_id, messages = run_while_a_cell_waits(kernel_client, slider_open["comm_id"], {"value": 60})
+    assert not [m for m in messages if m["msg_type"] == "error"]
+    cell_text = "".join(m["content"]["text"] for m in messages
+                        if m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == cell_id)
+    assert cell_text == "cell done\n"
+    last = output_states(messages, output_open["comm_id"])[-1]
+    assert last[0]["text"] == "units 60\n" and last[-1]["output_type"] == "error"
+    assert run_cell("print(units.value)").stream() == "60\n"
+
+
+def test_a_live_handler_print_goes_to_the_creating_cell(slider, kernel_client, run_cell):
+    comm_id, created = slider
+    run_cell('units.onChange { v in print("now", v) }')
+    cell_id, messages = run_while_a_cell_waits(kernel_client, comm_id, {"value": 9})
+    origin = created.reply["parent_header"]["msg_id"]
+    by_parent = {}
+    for m in messages:
+        if m["msg_type"] == "stream":
+            by_parent.setdefault(m["parent_header"].get("msg_id"), []).append(m["content"]["text"])
+    assert "".join(by_parent.get(origin, [])) == "now 9\n"
+    assert "".join(by_parent.get(cell_id, [])) == "cell done\n"
+
+
+def test_a_trap_in_the_first_run_of_interact_fails_the_cell_and_output_comes_back(kernel_client, run_cell):
+    assert run_cell('let k = IntSlider(3, in: 0...5)').error is None
+    run = run_cell('interact(k) { k in print("before"); print([1][k]) }')
+    assert run.error is not None and run.error["ename"] == "FatalError"
+    assert "Index out of range" in run.error["evalue"]
+    after = run_cell('print("stdout is back"); print(k.value)')
+    assert after.error is None and after.stream() == "stdout is back\n3\n"
