@@ -407,3 +407,26 @@ def test_a_trap_in_the_first_run_of_interact_fails_the_cell_and_output_comes_bac
     assert "Index out of range" in run.error["evalue"]
     after = run_cell('print("stdout is back"); print(k.value)')
     assert after.error is None and after.stream() == "stdout is back\n3\n"
+
+
+def test_interact_with_labelled_ranges_booleans_and_options(kernel_client, run_cell):
+    run = run_cell('interact(("units", 1...64), ("timesteps", 1...20), ("returnSequences", true),\n'
+                   '         ("activation", ["tanh", "relu"])) { u, t, r, a in\n'
+                   '    print("units \\(u) timesteps \\(t) sequences \\(r) \\(a)")\n'
+                   '}')
+    assert run.error is None, run.error
+    sliders = {o["data"]["state"]["description"]: o for o in comm_opens(run, "IntSliderModel")}
+    assert {d: (s["data"]["state"]["min"], s["data"]["state"]["max"], s["data"]["state"]["value"])
+            for d, s in sliders.items()} == {"units": (1, 64, 32), "timesteps": (1, 20, 10)}
+    [box] = comm_opens(run, "CheckboxModel")
+    assert (box["data"]["state"]["description"], box["data"]["state"]["value"]) == ("returnSequences", True)
+    [menu] = comm_opens(run, "DropdownModel")
+    assert menu["data"]["state"]["_options_labels"] == ["tanh", "relu"]
+    [output_open] = comm_opens(run, "OutputModel")
+    assert output_states(run.outputs, output_open["comm_id"])[-1][0]["text"] == "units 32 timesteps 10 sequences true tanh\n"
+    update(kernel_client, sliders["timesteps"]["comm_id"], {"value": 3})
+    _, messages = update(kernel_client, box["comm_id"], {"value": False})
+    assert output_states(messages, output_open["comm_id"])[-1][0]["text"] == "units 32 timesteps 3 sequences false tanh\n"
+    float_run = run_cell('interact(("rate", 0.0...1.0)) { r in print(r) }')
+    [fs] = comm_opens(float_run, "FloatSliderModel")
+    assert (fs["data"]["state"]["value"], fs["data"]["state"]["step"]) == (0.5, 0.01)
