@@ -24,6 +24,8 @@ public enum WorkerHost {
     /// else a malloc'd `C` (the error was shown where the output goes) or `T<runtime report>`.
     typealias RecoverHook = @convention(c) (UInt, Int32) -> UnsafeMutablePointer<CChar>?
     nonisolated(unsafe) static var recoverHook: RecoverHook?
+    /// NotebookDisplay's switch for a frontend that renders widgets.
+    nonisolated(unsafe) static var widgetsHook: (@convention(c) (Int32) -> Void)?
     /// The comm message the comm thread handles (set before it starts).
     nonisolated(unsafe) static var pendingComm: (id: String, json: String, kind: String) = ("", "", "")
 
@@ -82,6 +84,8 @@ public enum WorkerHost {
             startComm()
         case "comm" where fields.count == 5 && fields[4] == "live":
             startLiveComm(id: fields[1], json: fields[2], kind: fields[3])
+        case "widgets" where fields.count == 2:
+            widgetsHook?(fields[1] == "1" ? 1 : 0)
         case "interrupt":
             requestInterrupt?()
             if StdinBridge.isWaiting { StdinBridge.deliver(nil) }
@@ -119,6 +123,9 @@ public enum WorkerHost {
         commHook = dlsym(handle, "notebook_display_comm").map { unsafeBitCast($0, to: CommHook.self) }
         liveCommHook = dlsym(handle, "notebook_display_comm_live").map { unsafeBitCast($0, to: LiveCommHook.self) }
         recoverHook = dlsym(handle, "notebook_display_recover").map { unsafeBitCast($0, to: RecoverHook.self) }
+        widgetsHook = dlsym(handle, "notebook_display_frontend_widgets").map {
+            unsafeBitCast($0, to: (@convention(c) (Int32) -> Void).self)
+        }
         return true
     }
 

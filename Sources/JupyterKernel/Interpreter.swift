@@ -186,10 +186,15 @@ public protocol Interpreter: AnyObject {
     /// behind it. Output goes through `context` (to the cell that opened the comm); a handler that fails
     /// returns `.error`. Shell thread.
     func commMessage(commID: String, data: JSONValue, closing: Bool, context: ExecutionContext) -> ExecutionOutcome
+    /// The frontend showed it renders widgets (its widget manager asked for `jupyter.widget` comms, or sent
+    /// a widget message): from now on `fit` may report to widgets. Called once per kernel. Shell thread.
+    func frontendHasWidgets()
 }
 
 extension Interpreter {
     /// Interpreters without comms ignore comm messages.
     public func commMessage(commID: String, data: JSONValue, closing: Bool,
                             context: ExecutionContext) -> ExecutionOutcome { .ok(result: nil) }
+    /// Interpreters without widgets ignore it.
+    public func frontendHasWidgets() {}
 }

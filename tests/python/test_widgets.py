@@ -430,3 +430,57 @@ def test_interact_with_labelled_ranges_booleans_and_options(kernel_client, run_c
     float_run = run_cell('interact(("rate", 0.0...1.0)) { r in print(r) }')
     [fs] = comm_opens(float_run, "FloatSliderModel")
     assert (fs["data"]["state"]["value"], fs["data"]["state"]["step"]) == (0.5, 0.01)
+
+
+FIT = ('let x = try Tensor(shape: [16, 4, 1], scalars: (0..<64).map { Float($0 % 7) / 7 })\n'
+       'let y = try Tensor(shape: [16, 1], scalars: (0..<16).map { Float($0 % 3) / 3 })\n'
+       'let model = try Sequential([LSTM(units: 4, inputShape: [4, 1]), Dense(units: 1)])\n'
+       'model.compile(optimizer: Adam(), loss: .mse)\n'
+       'let history = try model.fit(x, y, epochs: 3, batchSize: 8, verbose: 1, validationSplit: 0.25)\n')
+
+
+def widget_progress(run):
+    """(final FloatProgress state, the last loss plot's SVG) from a fit's messages, or None without widgets."""
+    bars = comm_opens(run, "FloatProgressModel")
+    if not bars:
+        return None
+    [bar] = bars
+    state = dict(bar["data"]["state"])
+    for m in run.outputs:
+        if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == bar["comm_id"]:
+            state.update(m["content"]["data"].get("state", {}))
+    [plot] = comm_opens(run, "OutputModel")
+    outputs = [m["content"]["data"]["state"]["outputs"] for m in run.outputs if m["msg_type"] == "comm_msg"
+               and m["content"]["comm_id"] == plot["comm_id"] and m["content"]["data"]["state"].get("outputs")]
+    return state, outputs[-1][-1]["data"]["image/svg+xml"]
+
+
+def test_fit_reports_to_a_stream_line_where_no_widget_manager_is_known(kernel_client, run_cell):
+    run = run_cell(FIT)
+    assert run.error is None, run.error
+    assert widget_progress(run) is None
+    assert "Epoch 3/3 done" in run.stream()
+
+
+def test_fit_reports_to_a_progress_bar_and_a_loss_plot_once_the_frontend_has_widgets(kernel_client, run_cell):
+    # What JupyterLab's widget manager does when it connects to a kernel.
+    kernel_client.comm_info(target_name="jupyter.widget", reply=True, timeout=10)
+    run = run_cell(FIT)
+    assert run.error is None, run.error
+    assert run.stream() == "", "no stream progress line"
+    state, svg = widget_progress(run)
+    assert (state["value"], state["bar_style"], state["description"]) == (1.0, "success", "Epoch 3/3")
+    assert "loss" in svg and "val_loss" in svg
+    [label] = comm_opens(run, "LabelModel")
+    texts = [m["content"]["data"]["state"]["value"] for m in run.outputs if m["msg_type"] == "comm_msg"
+             and m["content"]["comm_id"] == label["comm_id"] and "value" in m["content"]["data"]["state"]]
+    assert "val_loss" in texts[-1] and "elapsed" in texts[-1]
+    [shown] = [m for m in run.outputs if m["msg_type"] == "display_data"]
+    assert VIEW in shown["content"]["data"]
+
+
+def test_fit_reports_to_widgets_when_asked_explicitly(kernel_client, run_cell):
+    run = run_cell("useLiveTrainingProgress(.widgets)\n" + FIT)
+    assert run.error is None, run.error
+    state, _ = widget_progress(run)
+    assert state["value"] == 1.0
