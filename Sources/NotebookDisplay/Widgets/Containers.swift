@@ -82,5 +82,19 @@ public final class Output: Widget, @unchecked Sendable {
         set(["outputs": .array(outputs)])
     }
 
-    override public var textDescription: String { "Output" }
+    /// The text of its outputs (stream text, each display's text/plain, errors): what a frontend without
+    /// widgets (nbclient, the console) shows for it.
+    override public var textDescription: String {
+        guard case .array(let outputs)? = self["outputs"] else { return "" }
+        return outputs.compactMap { output -> String? in
+            guard case .object(let fields) = output else { return nil }
+            switch fields["output_type"]?.stringValue {
+            case "stream": return fields["text"]?.stringValue.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
+            case "error": return "\(fields["ename"]?.stringValue ?? "Error"): \(fields["evalue"]?.stringValue ?? "")"
+            default:
+                guard case .object(let data)? = fields["data"] else { return nil }
+                return data["text/plain"]?.stringValue
+            }
+        }.joined(separator: "\n")
+    }
 }
