@@ -2,8 +2,8 @@ import Foundation
 import LSTMKit
 
 /// `fit`'s progress as widgets (`useLiveTrainingProgress(.widgets)`, or `.automatic` in a frontend that
-/// renders widgets): a FloatProgress bar described `Epoch k/N`, a Label with the running values, elapsed
-/// time and ETA, and an Output widget holding the loss plot (loss and val_loss over epochs), redrawn after
+/// renders widgets): a FloatProgress bar, a Label with the epoch (`Epoch k/N`), the batch, the running
+/// values, elapsed time and ETA, and an Output widget holding the loss plot (loss and val_loss over epochs), redrawn after
 /// epochs. Bar and label change at most 10 times a second, the plot at most twice; the final state is
 /// always sent, so a saved notebook's widget state shows the finished run.
 public final class WidgetProgressReporter: ProgressReporter {
@@ -32,7 +32,7 @@ public final class WidgetProgressReporter: ProgressReporter {
     public func epochBegan(_ epoch: Int, settings: ProgressSettings) {
         view.beginEpoch(epoch)
         if widgets == nil {
-            let bar = FloatProgress(0, in: 0...1, description: "Epoch 1/\(view.epochs)")
+            let bar = FloatProgress(0, in: 0...1)
             let label = Label("")
             let plot = Output()
             widgets = (bar, label, plot)
@@ -66,7 +66,6 @@ public final class WidgetProgressReporter: ProgressReporter {
         guard let widgets else { return }
         if barThrottle.shouldSend(now: now, force: force || view.finished) {
             widgets.bar.set(["value": .number(view.fraction),
-                             "description": .string("Epoch \(min(view.epoch + 1, view.epochs))/\(view.epochs)"),
                              "bar_style": .string(view.finished ? (view.completedEpochs < view.epochs ? "warning" : "success") : "")])
             widgets.label.value = labelText
         }
@@ -77,11 +76,12 @@ public final class WidgetProgressReporter: ProgressReporter {
         }
     }
 
-    /// `4/4 - loss: 0.0123 - val_loss: 0.0456 - 3.2s elapsed, ETA 1:12`: the stream line without its bar.
+    /// `Epoch 12/300 4/4 - loss: 0.0123 - val_loss: 0.0456 - 3.2s elapsed, ETA 1:12`: the stream line
+    /// without its text bar.
     private var labelText: String {
         let text = view.text
-        guard let close = text.firstIndex(of: "]") else { return text }
-        return text[text.index(after: close)...].trimmingCharacters(in: .whitespaces)
+        guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]"), open < close else { return text }
+        return text[..<open] + text[text.index(after: close)...].trimmingCharacters(in: .whitespaces)
     }
 
     /// Loss (and val_loss) over the finished epochs.
