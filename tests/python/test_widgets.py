@@ -462,9 +462,20 @@ def test_fit_reports_to_a_stream_line_where_no_widget_manager_is_known(kernel_cl
     assert "Epoch 3/3 done" in run.stream()
 
 
-def test_fit_reports_to_a_progress_bar_and_a_loss_plot_once_the_frontend_has_widgets(kernel_client, run_cell):
-    # What JupyterLab's widget manager does when it connects to a kernel.
-    kernel_client.comm_info(target_name="jupyter.widget", reply=True, timeout=10)
+@pytest.mark.parametrize("announce", ["comm_info", "control_comm"])
+def test_fit_reports_to_a_progress_bar_and_a_loss_plot_once_the_frontend_has_widgets(kernel_client, run_cell, announce):
+    # What JupyterLab's widget manager does when it connects to a kernel: ask for the `jupyter.widget`
+    # comms, or (ipywidgets 8) open a `jupyter.widget.control` comm, which this kernel closes at once.
+    if announce == "comm_info":
+        kernel_client.comm_info(target_name="jupyter.widget", reply=True, timeout=10)
+    else:
+        msg = kernel_client.session.msg("comm_open", content={
+            "comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget.control", "data": {}})
+        kernel_client.shell_channel.send(msg)
+        while True:
+            m = kernel_client.get_iopub_msg(timeout=30)
+            if m["parent_header"].get("msg_id") == msg["header"]["msg_id"] and m["msg_type"] == "comm_close":
+                break
     run = run_cell(FIT)
     assert run.error is None, run.error
     assert run.stream() == "", "no stream progress line"
@@ -484,3 +495,13 @@ def test_fit_reports_to_widgets_when_asked_explicitly(kernel_client, run_cell):
     assert run.error is None, run.error
     state, _ = widget_progress(run)
     assert state["value"] == 1.0
+
+
+def test_a_handler_that_throws_while_a_cell_runs_reports_in_the_creating_cell(slider, kernel_client, run_cell):
+    comm_id, created = slider
+    assert run_cell('struct TooMany: Error {}\nunits.onChange { if $0 > 50 { throw TooMany() } }').error is None
+    cell_id, messages = run_while_a_cell_waits(kernel_client, comm_id, {"value": 60})
+    [error] = [m for m in messages if m["msg_type"] == "error"]
+    assert error["content"]["ename"] == "TooMany"
+    assert error["parent_header"]["msg_id"] == created.reply["parent_header"]["msg_id"]
+    assert run_cell("print(seen, units.value)").stream() == "[60] 60\n"
