@@ -55,7 +55,7 @@ enum OutputCapture {
             fflush(stdout)
             fflush(stderr)
             for fd: Int32 in [1, 2] {
-                var template = Array("/tmp/swift-lstm-capture-XXXXXX".utf8CString)
+                var template = Array((NSTemporaryDirectory() + "/swift-lstm-capture-XXXXXX").utf8CString)
                 let file = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
                 guard file >= 0 else { break }
                 template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
@@ -179,9 +179,9 @@ enum OutputCapture {
 
     /// After a trap on `thread`, which never ended its captures: restores the descriptors and moves the
     /// captured text on, innermost capture first. With `consume`, the runtime's fatal-error report becomes
-    /// an error output where the innermost capture sends its output, and nil is returned; without, the
-    /// report is returned for the worker to write to its stderr (the cell's trap reports it). Returns nil
-    /// too when the thread captured nothing.
+    /// an error output where the innermost capture sends its output; without, the report is returned for
+    /// the worker to write to its stderr (the cell's trap reports it). `captured` is false when the
+    /// thread had no capture open (nothing was done).
     static func recover(thread: UInt, consume: Bool) -> (captured: Bool, report: String) {
         condition.lock()
         let mine = layers.filter { $0.thread == thread }
