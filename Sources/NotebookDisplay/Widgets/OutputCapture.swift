@@ -119,6 +119,9 @@ enum OutputCapture {
 
     /// Moves the captured text to the layer's target, stdout first.
     static func drain(_ layer: Layer) {
+        // Text still in stdio's buffers belongs before what comes next (stdout is buffered outside the worker).
+        fflush(stdout)
+        fflush(stderr)
         for (index, name) in ["stdout", "stderr"].enumerated() {
             let text = take(layer, index)
             if !text.isEmpty { deliver(stream: name, text: text, to: layer.target) }
