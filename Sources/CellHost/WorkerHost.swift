@@ -147,6 +147,7 @@ public enum WorkerHost {
     }
 
     private static func runCell(module: String, library: String, entry: String) {
+        waitForLiveHandlers()
         let loadStart = monotonicSeconds()
         guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL) else {
             send(["loadfailed", module, String(cString: dlerror())])
@@ -244,7 +245,16 @@ public enum WorkerHost {
     nonisolated(unsafe) static var pendingLiveComm: (id: String, json: String, kind: String) = ("", "", "")
     nonisolated(unsafe) static var liveCommLock = pthread_mutex_t()
 
+    /// A widget handler started while the previous cell ran may still be running: the next cell or
+    /// handler starts after it (as ipykernel handles comm messages one at a time), so their output and
+    /// captures never mix.
+    private static func waitForLiveHandlers() {
+        pthread_mutex_lock(&liveCommLock)
+        pthread_mutex_unlock(&liveCommLock)
+    }
+
     private static func runComm() {
+        waitForLiveHandlers()
         guard commHook != nil else {
             send(["done", "comm", "0", "0"])
             return

@@ -505,3 +505,13 @@ def test_a_handler_that_throws_while_a_cell_runs_reports_in_the_creating_cell(sl
     assert error["content"]["ename"] == "TooMany"
     assert error["parent_header"]["msg_id"] == created.reply["parent_header"]["msg_id"]
     assert run_cell("print(seen, units.value)").stream() == "[60] 60\n"
+
+
+def test_a_slow_handler_started_during_a_cell_finishes_before_the_next_cell_runs(slider, kernel_client, run_cell):
+    comm_id, _ = slider
+    run_cell('import Foundation\nunits.onChange { v in usleep(1_500_000); print("slow handler done", v) }')
+    # The waiting cell ends 0.3 s after the slider moved, while the handler still sleeps.
+    run_while_a_cell_waits(kernel_client, comm_id, {"value": 30})
+    after = run_cell('print("next cell")')
+    assert after.stream() == "next cell\n", "the next cell's output is its own"
+    assert run_cell("print(seen)").stream() == "[30]\n"

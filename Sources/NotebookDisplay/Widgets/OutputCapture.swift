@@ -10,8 +10,9 @@ import Glibc
 /// In the kernel's worker a capture points the process's stdout and stderr (descriptors 1 and 2) at
 /// temporary files and moves what they receive to its target: so `print`, C code writing to stdout and
 /// the runtime's fatal-error report are all caught. Displays are routed without the files. One thread
-/// captures at a time (others wait; nested captures on one thread stack), since descriptors belong to
-/// the process: a running cell's own prints made during a short callback land in the callback's output.
+/// captures at a time (others wait, at most 2 s, then capture displays only; nested captures on one thread
+/// stack), since descriptors belong to the process: a running cell's own prints made during a short
+/// callback land in the callback's output.
 /// A callback that traps never ends its capture: the worker calls `recover(thread:consume:)`.
 enum OutputCapture {
     /// Where captured output goes.
@@ -33,7 +34,7 @@ enum OutputCapture {
 
     private static let condition = NSCondition()
     nonisolated(unsafe) private static var owner: UInt?
-    /// Innermost last; every layer belongs to `owner`.
+    /// Innermost last; the layers that redirected descriptors belong to `owner`.
     nonisolated(unsafe) private static var layers: [Layer] = []
 
     static var currentThread: UInt { UInt(pthread_self()) }
@@ -48,10 +49,14 @@ enum OutputCapture {
     static func begin(_ target: Target) -> Layer {
         let me = currentThread
         condition.lock()
-        while let current = owner, current != me { condition.wait() }
-        owner = me
+        // Another thread's capture holds the descriptors: wait for it, but not for ever (a handler that
+        // never returns must not hang every later capture); after 2 s this one routes displays only.
+        let deadline = Date(timeIntervalSinceNow: 2)
+        while let current = owner, current != me, condition.wait(until: deadline) {}
+        let redirect = owner == nil || owner == me
+        if redirect { owner = me }
         let layer = Layer(target: target, thread: me)
-        if DisplayPipe.isConnected {
+        if DisplayPipe.isConnected, redirect {
             fflush(stdout)
             fflush(stderr)
             for fd: Int32 in [1, 2] {
@@ -98,7 +103,7 @@ enum OutputCapture {
     private static func finish(_ layer: Layer) {
         condition.lock()
         layers.removeAll { $0 === layer }
-        if !layers.contains(where: { $0.thread == layer.thread }) { owner = nil }
+        if owner == layer.thread, !layers.contains(where: { $0.thread == layer.thread }) { owner = nil }
         condition.broadcast()
         condition.unlock()
     }
