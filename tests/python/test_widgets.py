@@ -515,3 +515,19 @@ def test_a_slow_handler_started_during_a_cell_finishes_before_the_next_cell_runs
     after = run_cell('print("next cell")')
     assert after.stream() == "next cell\n", "the next cell's output is its own"
     assert run_cell("print(seen)").stream() == "[30]\n"
+
+
+def test_a_handler_that_never_returns_is_ended_by_interrupting_the_next_cell(slider, kernel_manager, kernel_client,
+                                                                            run_cell):
+    comm_id, _ = slider
+    run_cell('import Foundation\nunits.onChange { _ in while true { usleep(1000) } }')
+    run_while_a_cell_waits(kernel_client, comm_id, {"value": 30})
+    msg_id = kernel_client.execute('print("next cell")')
+    time.sleep(1.5)
+    kernel_manager.interrupt_kernel()
+    reply = kernel_client.get_shell_msg(timeout=60)
+    while reply["parent_header"]["msg_id"] != msg_id:  # the waiting cell's reply comes first
+        reply = kernel_client.get_shell_msg(timeout=60)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "Interrupted"
+    after = run_cell('print("a new worker")')
+    assert after.error is None and after.stream() == "a new worker\n"
