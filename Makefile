@@ -71,7 +71,8 @@ fuzz-smoke: setup
 fuzz: setup
 	fuzz/run.sh $(FUZZ_SECONDS)
 
-# JupyterLab in headless Chromium (selenium): runs notebooks/02-timedistributed.ipynb, screenshot in build/browser/.
+# JupyterLab in headless Chromium (selenium): runs notebooks/02-timedistributed.ipynb and 03's widget shape
+# explorer, screenshots in build/browser/.
 # A CJK font, so the Chinese half of each explanation renders in the screenshot.
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 test-browser: build

@@ -151,6 +151,43 @@ enum CellRunner {
 
     static var onCellThread: Bool { cellRunning && pthread_equal(pthread_self(), cellThread) != 0 }
 
+    /// The thread of a widget handler run while a cell runs (`runBeside`), supervised like the cell's.
+    nonisolated(unsafe) static var besideThread = pthread_t()
+    nonisolated(unsafe) static var besideRunning = false
+    nonisolated(unsafe) static var besideTrap: Int32 = 0
+    nonisolated(unsafe) static var handlingBesideTrap = false
+
+    static var onBesideThread: Bool { besideRunning && pthread_equal(pthread_self(), besideThread) != 0 }
+
+    /// Runs `entry` on a new thread beside the running cell (one at a time: the caller serialises) and
+    /// waits for it; a trap there ends only that thread. Returns the thread (for `notebook_display_recover`)
+    /// and the trap's signal, 0 when it ended normally.
+    static func runBeside(_ entry: EntryPoint) -> (thread: UInt, signal: Int32) {
+        besideTrap = 0
+        handlingBesideTrap = false
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 16 << 20)
+        let box = Unmanaged.passRetained(EntryBox(entry)).toOpaque()
+        besideRunning = true
+        var thread = pthread_t()
+        let created = pthread_create(&thread, &attributes, { raw in
+            CellRunner.besideThread = pthread_self()
+            let entry = Unmanaged<EntryBox>.fromOpaque(raw!).takeRetainedValue().entry
+            _ = entry(0, nil)
+            return nil
+        }, box)
+        guard created == 0 else {
+            besideRunning = false
+            return (0, 0)
+        }
+        besideThread = thread
+        pthread_join(thread, nil)
+        besideRunning = false
+        return (UInt(thread), besideTrap)
+    }
+
     /// Called by `swift_errorInMain` on the cell's thread.
     static func reportThrow(_ error: any Error) -> Never {
         var typeName = String(reflecting: type(of: error))
@@ -171,6 +208,11 @@ enum CellRunner {
 
 /// The SIGILL/SIGTRAP handler: on the cell thread, note where the cell was and end the thread.
 private func onTrap(_ signal: Int32) {
+    if CellRunner.onBesideThread, !CellRunner.handlingBesideTrap {
+        CellRunner.handlingBesideTrap = true
+        CellRunner.besideTrap = signal
+        pthread_exit(nil)
+    }
     guard CellRunner.onCellThread, !CellRunner.handlingTrap else {
         Glibc.signal(signal, SIG_DFL)
         raise(signal)

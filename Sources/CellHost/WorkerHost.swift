@@ -17,6 +17,15 @@ public enum WorkerHost {
     typealias CommHook = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<CChar>)
         -> UnsafeMutablePointer<CChar>?
     nonisolated(unsafe) static var commHook: CommHook?
+    /// NotebookDisplay's entry point for a comm message handled while a cell runs (output to the widget's cell).
+    typealias LiveCommHook = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<CChar>) -> Void
+    nonisolated(unsafe) static var liveCommHook: LiveCommHook?
+    /// NotebookDisplay's clean-up after a trap: (thread, consume) → nil when the thread captured no output,
+    /// else a malloc'd `C` (the error was shown where the output goes) or `T<runtime report>`.
+    typealias RecoverHook = @convention(c) (UInt, Int32) -> UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) static var recoverHook: RecoverHook?
+    /// NotebookDisplay's switch for a frontend that renders widgets.
+    nonisolated(unsafe) static var widgetsHook: (@convention(c) (Int32) -> Void)?
     /// The comm message the comm thread handles (set before it starts).
     nonisolated(unsafe) static var pendingComm: (id: String, json: String, kind: String) = ("", "", "")
 
@@ -75,6 +84,8 @@ public enum WorkerHost {
             startComm()
         case "comm" where fields.count == 5 && fields[4] == "live":
             startLiveComm(id: fields[1], json: fields[2], kind: fields[3])
+        case "widgets" where fields.count == 2:
+            widgetsHook?(fields[1] == "1" ? 1 : 0)
         case "interrupt":
             requestInterrupt?()
             if StdinBridge.isWaiting { StdinBridge.deliver(nil) }
@@ -110,6 +121,11 @@ public enum WorkerHost {
         requestInterrupt = dlsym(handle, "lstmkit_request_interrupt").map { unsafeBitCast($0, to: Hook.self) }
         clearInterrupt = dlsym(handle, "lstmkit_clear_interrupt").map { unsafeBitCast($0, to: Hook.self) }
         commHook = dlsym(handle, "notebook_display_comm").map { unsafeBitCast($0, to: CommHook.self) }
+        liveCommHook = dlsym(handle, "notebook_display_comm_live").map { unsafeBitCast($0, to: LiveCommHook.self) }
+        recoverHook = dlsym(handle, "notebook_display_recover").map { unsafeBitCast($0, to: RecoverHook.self) }
+        widgetsHook = dlsym(handle, "notebook_display_frontend_widgets").map {
+            unsafeBitCast($0, to: (@convention(c) (Int32) -> Void).self)
+        }
         return true
     }
 
@@ -131,6 +147,7 @@ public enum WorkerHost {
     }
 
     private static func runCell(module: String, library: String, entry: String) {
+        waitForLiveHandlers()
         let loadStart = monotonicSeconds()
         guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL) else {
             send(["loadfailed", module, String(cString: dlerror())])
@@ -152,10 +169,27 @@ public enum WorkerHost {
         case .threw(let typeName, let description):
             send(["threw", module, typeName, description])
         case .trapped(let signal, let library, let offset):
+            // A trap inside a widget's output capture (`interact` in the cell): descriptors back, and the
+            // runtime's report where the kernel reads it.
+            _ = recover(thread: UInt(CellRunner.cellThread), consume: false)
             send(["trapped", module, String(signal), library, String(offset)])
         case .interrupted:
+            _ = recover(thread: UInt(CellRunner.cellThread), consume: false)
             send(["interrupted", module])
         }
+    }
+
+    /// Ends the output captures a trapped thread left open (`notebook_display_recover`). With `consume`,
+    /// true when the error was shown where the thread's output went; else the runtime's report is written
+    /// to stderr, where the kernel finds it.
+    private static func recover(thread: UInt, consume: Bool) -> Bool {
+        guard let hook = recoverHook, let answer = hook(thread, consume ? 1 : 0) else { return false }
+        let text = String(cString: answer)
+        free(answer)
+        if text.hasPrefix("C") { return true }
+        let report = text.dropFirst()
+        if !report.isEmpty { fputs(report.hasSuffix("\n") ? String(report) : report + "\n", stderr) }
+        return false
     }
 
     /// Runs a comm handler (`comm <id> <json> <kind>`) as a short execution: on a thread of its own
@@ -172,10 +206,11 @@ public enum WorkerHost {
 
     nonisolated(unsafe) private static var commFailure: String?
 
-    /// A comm message that arrived while a cell runs: the handler runs at once on a plain thread beside
-    /// the cell (handlers that update state, the slider case), one at a time; no event
-    /// is sent (the kernel is following the cell). A throw is reported on stderr, in the running cell's
-    /// output; a trap here is not survived (it is not the cell's thread).
+    /// A comm message that arrived while a cell runs: the handler runs at once beside the cell (handlers
+    /// that update state, the slider case), one at a time, on a thread supervised like a cell's; no event
+    /// is sent (the kernel is following the cell). Its output and a thrown error go to the cell that
+    /// created the widget (NotebookDisplay tags them); a trap ends only the handler's thread and is shown
+    /// there too.
     private static func startLiveComm(id: String, json: String, kind: String) {
         final class Job {
             let id: String, json: String, kind: String
@@ -187,19 +222,39 @@ public enum WorkerHost {
             let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
             pthread_mutex_lock(&WorkerHost.liveCommLock)
             defer { pthread_mutex_unlock(&WorkerHost.liveCommLock) }
-            if let failure = WorkerHost.commHook?(job.id, job.json, job.kind) {
-                let parts = String(cString: failure).split(separator: "\t", maxSplits: 1).map(String.init)
-                free(failure)
-                fputs("widget handler threw \(parts.first ?? "an error"): \(parts.count > 1 ? parts[1] : "")\n", stderr)
+            WorkerHost.pendingLiveComm = (job.id, job.json, job.kind)
+            let (handlerThread, signal) = CellRunner.runBeside { _, _ in
+                let message = WorkerHost.pendingLiveComm
+                if let live = WorkerHost.liveCommHook {
+                    live(message.id, message.json, message.kind)
+                } else if let failure = WorkerHost.commHook?(message.id, message.json, message.kind) {
+                    let parts = String(cString: failure).split(separator: "\t", maxSplits: 1).map(String.init)
+                    free(failure)
+                    fputs("widget handler threw \(parts.first ?? "an error"): \(parts.count > 1 ? parts[1] : "")\n", stderr)
+                }
+                return 0
+            }
+            if signal != 0, !WorkerHost.recover(thread: handlerThread, consume: true) {
+                fputs("a widget handler trapped (signal \(signal)); the session's state is kept\n", stderr)
             }
             return nil
         }, job)
         pthread_detach(thread)
     }
 
+    nonisolated(unsafe) static var pendingLiveComm: (id: String, json: String, kind: String) = ("", "", "")
     nonisolated(unsafe) static var liveCommLock = pthread_mutex_t()
 
+    /// A widget handler started while the previous cell ran may still be running: the next cell or
+    /// handler starts after it (as ipykernel handles comm messages one at a time), so their output and
+    /// captures never mix.
+    private static func waitForLiveHandlers() {
+        pthread_mutex_lock(&liveCommLock)
+        pthread_mutex_unlock(&liveCommLock)
+    }
+
     private static func runComm() {
+        waitForLiveHandlers()
         guard commHook != nil else {
             send(["done", "comm", "0", "0"])
             return
@@ -228,8 +283,14 @@ public enum WorkerHost {
         case .threw(let typeName, let description):
             send(["threw", "comm", typeName, description])
         case .trapped(let signal, let library, let offset):
-            send(["trapped", "comm", String(signal), library, String(offset)])
+            // Inside an Output widget's capture (`interact`), the error is shown there.
+            if recover(thread: UInt(CellRunner.cellThread), consume: true) {
+                send(["done", "comm", "0", String(monotonicSeconds() - start)])
+            } else {
+                send(["trapped", "comm", String(signal), library, String(offset)])
+            }
         case .interrupted:
+            _ = recover(thread: UInt(CellRunner.cellThread), consume: false)
             send(["interrupted", "comm"])
         }
     }

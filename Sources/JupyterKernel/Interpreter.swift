@@ -81,6 +81,10 @@ public protocol ExecutionContext: AnyObject, Sendable {
     /// The frontend comm messages for open comms that arrived since the last call, while this execution
     /// runs (the interpreter polls it; the kernel already published their busy/idle). Shell thread.
     func takeCommDeliveries() -> [CommDelivery]
+    /// Publishes output of a widget handler (`stream`, `display_data` or `error` content) with the request
+    /// that opened comm `commID` as parent: the handler ran while another cell was running, and its
+    /// output belongs to the cell that created the widget. Dropped for an unknown comm.
+    func publishForComm(_ commID: String, type: String, content: JSONValue)
 }
 
 extension ExecutionContext {
@@ -88,6 +92,8 @@ extension ExecutionContext {
     public func publishComm(_ type: String, content: JSONValue) {}
     /// Contexts without comm support have none.
     public func takeCommDeliveries() -> [CommDelivery] { [] }
+    /// Contexts without comm support drop a handler's output.
+    public func publishForComm(_ commID: String, type: String, content: JSONValue) {}
 }
 
 /// A frontend's comm message that arrived while a cell runs, to be handed to the worker at once.
@@ -180,10 +186,15 @@ public protocol Interpreter: AnyObject {
     /// behind it. Output goes through `context` (to the cell that opened the comm); a handler that fails
     /// returns `.error`. Shell thread.
     func commMessage(commID: String, data: JSONValue, closing: Bool, context: ExecutionContext) -> ExecutionOutcome
+    /// The frontend showed it renders widgets (its widget manager asked for `jupyter.widget` comms, or sent
+    /// a widget message): from now on `fit` may report to widgets. Called once per kernel. Shell thread.
+    func frontendHasWidgets()
 }
 
 extension Interpreter {
     /// Interpreters without comms ignore comm messages.
     public func commMessage(commID: String, data: JSONValue, closing: Bool,
                             context: ExecutionContext) -> ExecutionOutcome { .ok(result: nil) }
+    /// Interpreters without widgets ignore it.
+    public func frontendHasWidgets() {}
 }

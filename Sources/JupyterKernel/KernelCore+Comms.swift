@@ -7,6 +7,7 @@ extension KernelCore {
     /// `comm_info_reply`: the open comms, only those of `target_name` when the request names one.
     func commInfo(_ request: Message) {
         let target = request.content["target_name"]?.stringValue
+        if target == "jupyter.widget" { noteWidgetFrontend() }
         let comms = comms.targets(named: target).mapValues { JSONValue.object(["target_name": .string($0)]) }
         reply(to: request, on: .shell, ["status": "ok", "comms": .object(comms)])
     }
@@ -16,8 +17,19 @@ extension KernelCore {
     func commOpen(_ request: Message) {
         let commID = request.content["comm_id"] ?? .string("")
         let target = request.content["target_name"]?.stringValue ?? ""
+        if target.hasPrefix("jupyter.widget") { noteWidgetFrontend() }
         KernelLog.write("no comm target \"\(target)\" for frontend comms: closing comm \(commID.stringValue ?? "")")
         publish("comm_close", ["comm_id": commID, "data": .object([:])], parent: request)
+    }
+
+    /// A frontend with a widget manager: JupyterLab's (`jupyterlab_widgets`) asks for the kernel's
+    /// `jupyter.widget` comms (`comm_info_request`) or opens `jupyter.widget.control` when it connects,
+    /// and only a widget manager sends widget messages. nbclient and the console do none of these.
+    func noteWidgetFrontend() {
+        guard !widgetFrontendNoted else { return }
+        widgetFrontendNoted = true
+        KernelLog.write("the frontend renders widgets")
+        interpreter.frontendHasWidgets()
     }
 
     /// While a cell runs (polled on the shell thread): takes what waits on the shell socket; comm messages
@@ -63,6 +75,7 @@ extension KernelCore {
     /// malformed messages are logged and change nothing.
     func commMessage(_ message: Message, closing: Bool) {
         guard let (id, entry, data) = validComm(message, closing: closing) else { return }
+        if entry.target == "jupyter.widget" { noteWidgetFrontend() }
         // Output goes to the cell that opened the comm; comm messages answer this message.
         let output = RequestOutput(request: entry.origin, session: session, transport: transport, silent: false,
                                    allowStdin: false, comms: comms, commParent: message)

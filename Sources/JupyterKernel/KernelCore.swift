@@ -18,6 +18,8 @@ public final class KernelCore: @unchecked Sendable {
     let history: HistoryStore
     /// The open comms (widgets): id → target and the request that opened it.
     public let comms = CommTable()
+    /// Whether a widget manager showed itself (see `noteWidgetFrontend`). Shell thread.
+    var widgetFrontendNoted = false
     /// Name and version reported in `kernel_info_reply`.
     let implementation: (name: String, version: String)
 

@@ -131,6 +131,14 @@ final class RequestOutput: ExecutionContext, @unchecked Sendable {
                        on: .iopub)
     }
 
+    func publishForComm(_ commID: String, type: String, content: JSONValue) {
+        guard let origin = comms?.entry(commID)?.origin else {
+            KernelLog.write("dropped \(type) of a handler of comm \(commID), which is not open")
+            return
+        }
+        transport.send(session.broadcast(type, content: content, parent: origin), on: .iopub)
+    }
+
     static func content(_ bundle: MimeBundle, displayID: String?) -> JSONValue {
         var content: [String: JSONValue] = ["data": .object(bundle.data), "metadata": .object(bundle.metadata)]
         content["transient"] = displayID.map { ["display_id": .string($0)] } ?? .object([:])

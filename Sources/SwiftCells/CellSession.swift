@@ -24,6 +24,8 @@ public final class CellSession: @unchecked Sendable {
     private let workDirectory: String
     private let trapLocator: TrapLocator
     private var worker: WorkerProcess?
+    /// The frontend renders widgets (`setFrontendHasWidgets`); each new worker is told.
+    private var frontendHasWidgets = false
     private var lock = pthread_mutex_t()
     private var interruptRequested = false
     /// Builds `%install` sets; nil when no cache folder could be made.
@@ -260,6 +262,16 @@ public final class CellSession: @unchecked Sendable {
         current?.terminate()
     }
 
+    /// Tells the worker (and every later one) that the frontend renders widgets (`fit` then reports to
+    /// widgets). Shell thread, while no cell runs.
+    public func setFrontendHasWidgets() {
+        pthread_mutex_lock(&lock)
+        frontendHasWidgets = true
+        let current = worker
+        pthread_mutex_unlock(&lock)
+        current?.announceWidgets()
+    }
+
     private func liveWorker() throws(CellError) -> WorkerProcess {
         pthread_mutex_lock(&lock)
         let current = worker
@@ -273,7 +285,9 @@ public final class CellSession: @unchecked Sendable {
         }
         pthread_mutex_lock(&lock)
         worker = fresh
+        let widgets = frontendHasWidgets
         pthread_mutex_unlock(&lock)
+        if widgets { fresh.announceWidgets() }
         return fresh
     }
 

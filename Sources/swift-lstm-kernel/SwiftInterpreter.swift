@@ -138,6 +138,10 @@ final class SwiftInterpreter: Interpreter {
         }
     }
 
+    func frontendHasWidgets() {
+        if case .success(let s) = session { s.setFrontendHasWidgets() }
+    }
+
     func shutdown(restart: Bool) {
         completion?.shutdown()
         if case .success(let s) = session { s.shutdown() }

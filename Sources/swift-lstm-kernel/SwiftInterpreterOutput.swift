@@ -34,6 +34,16 @@ final class ContextSink: CellOutputSink {
             context.publishComm(type, content: .object(content))
             return
         }
+        // Output of a widget handler run while this cell runs: it belongs to the cell that created the widget.
+        if let commID = record["comm_id"]?.stringValue, let type = record["msg_type"]?.stringValue,
+           ["stream", "display_data", "error"].contains(type) {
+            var content = record
+            content["msg_type"] = nil
+            content["comm_id"] = nil
+            if type == "display_data" { content["transient"] = .object([:]) }
+            context.publishForComm(commID, type: type, content: .object(content))
+            return
+        }
         let bundle = MimeBundle(data: record["data"]?.objectValue ?? [:], metadata: record["metadata"]?.objectValue ?? [:])
         let displayID = record["transient"]?["display_id"]?.stringValue
         switch record["msg_type"]?.stringValue {

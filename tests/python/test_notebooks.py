@@ -110,6 +110,15 @@ def assert_clean_and_drawn(result, min_svgs):
     assert result.html and result.html.stat().st_size > 10_000
 
 
+VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_outputs(nb):
+    """The outputs saved in the notebook's Output widgets (nbclient records the widget state)."""
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    return [o for s in states.values() if s["model_name"] == "OutputModel" for o in s["state"].get("outputs", [])]
+
+
 def live_progress(cell):
     """The final state of the progress line a `fit(verbose: 1)` leaves under its cell. The line is stream
     text rewritten with carriage returns (so the console and JupyterLab both show it advancing); a saved
@@ -177,6 +186,16 @@ def test_01_autoencoder(executed):
     encodings = texts(cell_with(nb, "let encoder = try Model(inputs: autoencoder.inputs"))
     assert "encodings: [5, 64]" in encodings
     assert "shares the autoencoder's trained weights: true" in encodings
+
+    # The encoding-size slider: a widget view; without a frontend its first setting (4) shows as text, and
+    # the Output widget's saved state holds the same line. The text says 1 or 2 give about 0.04 and 7 on
+    # below 0.003, so 4 lies between.
+    sized = cell_with(nb, 'description: "encoding size"')
+    assert any(VIEW in o.get("data", {}) for o in sized.outputs)
+    shown = texts(sized)
+    assert "encoding size 4: reconstruction loss" in shown, shown
+    assert 0.003 < float(re.search(r"→ ([0-9.e-]+) after 300 epochs", shown).group(1)) < 0.04, shown
+    assert any("encoding size 4" in o.get("text", "") for o in widget_outputs(nb))
 
     # Rare events: the altered window's reconstruction error is more than ten times any normal window's.
     anomaly = texts(cell_with(nb, "var alteredRows"))
@@ -248,13 +267,16 @@ def test_03_return_sequences_and_state(executed):
     assert "last step of the sequence == h: true" in both
     stacked = texts(cell_with(nb, "let stacked"))
     assert "without returnSequences:" in stacked and "(None, 8)" in stacked  # the error names the 2-D input
-    # The shape explorer: a widget view, and its summary (units 4, 3 steps, 1 feature) in the saved state.
-    explorer = cell_with(nb, "interact(units, timesteps")
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in explorer.outputs)
-    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    shown = [o["data"]["text/plain"] for s in states.values() if s["model_name"] == "OutputModel"
-             for o in s["state"].get("outputs", [])]
-    assert len(shown) == 1 and "(None, 4)" in shown[0], shown
+    # The shape explorer: a widget view whose text form (what nbclient and the console show) and saved
+    # Output widget state hold the first setting's summary (units 4, 3 steps, 1 feature), trace and shapes.
+    explorer = cell_with(nb, "func exploreShapes")
+    assert any(VIEW in o.get("data", {}) for o in explorer.outputs)
+    shown = texts(explorer)
+    assert "(None, 4)" in shown and "3x1 → 4" in shown and "output shapes: (1, 4)\n" in shown, shown
+    saved = widget_outputs(nb)
+    assert [o["output_type"] for o in saved] == ["display_data", "display_data", "stream"], saved
+    assert "(None, 4)" in saved[0]["data"]["text/plain"] and "image/svg+xml" in saved[1]["data"]
+    assert saved[2]["text"] == "output shapes: (1, 4)\n"
     assert "decoder output: [1, 2, 1]" in texts(cell_with(nb, "let encoderDecoder"))
     assert "one series: [1, 10, 1]  two parallel series: [1, 10, 2]" in texts(cell_with(nb, "let oneSeries"))
     floor = number_after(texts(cell_with(nb, "let noiseFloor")), "noise floor (lowest possible val_loss):")

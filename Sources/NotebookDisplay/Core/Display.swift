@@ -38,8 +38,9 @@ public final class DisplayHandle: @unchecked Sendable {
 public func display<T>(_ value: T, id: String? = nil) -> DisplayHandle {
     let handle = DisplayHandle(id: id.flatMap { $0.isEmpty ? nil : $0 } ?? newDisplayID())
     let bundle = displayBundle(for: value)
-    // Inside `Output.capture` (a widget callback run by `interact`), the Output widget shows it.
-    if Output.captureDisplay(bundle) { return handle }
+    // Inside `Output.capture` (a widget callback run by `interact`), the Output widget shows it; a handler
+    // run while another cell runs sends it to the cell that created its widget.
+    if OutputCapture.route(bundle) { return handle }
     DisplayPipe.send(record(type: "display_data", bundle: bundle, displayID: handle.id), fallbackText: bundle.plainText)
     return handle
 }

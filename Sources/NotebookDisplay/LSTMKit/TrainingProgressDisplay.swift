@@ -193,17 +193,26 @@ public enum LiveProgressStyle: Sendable {
     /// One rich display updated in place (`LiveProgressReporter`): an HTML bar in front ends that honour
     /// `update_display_data` (JupyterLab, the notebook); it stands still in `jupyter console`.
     case display
+    /// A FloatProgress bar, a label with the values and a live loss plot (`WidgetProgressReporter`), for
+    /// front ends with a widget manager (JupyterLab with `jupyterlab_widgets`).
+    case widgets
+    /// `.widgets` when the kernel knows the front end renders widgets (`Widget.frontendHasWidgets`),
+    /// else `.stream`; decided at the start of each `fit`. What the kernel installs.
+    case automatic
 }
 
-/// Makes `fit` show live progress for `verbose: 1` (the kernel installs `.stream` through
-/// `notebook_display_install`). `verbose: 2` keeps Keras's one line per epoch, as do `evaluate` and
+/// Makes `fit` show live progress for `verbose: 1` (the kernel installs `.automatic` through
+/// `notebook_display_install`: widgets where the front end renders them, else the `\r` stream line). `verbose: 2` keeps Keras's one line per epoch, as do `evaluate` and
 /// `predict` their text lines.
-public func useLiveTrainingProgress(_ style: LiveProgressStyle = .stream) {
+public func useLiveTrainingProgress(_ style: LiveProgressStyle = .automatic) {
     TrainingProgress.reporterFactory = { settings in
         guard settings.phase == .fit, settings.verbose == 1 else { return TextProgressReporter(settings: settings) }
         switch style {
         case .stream: return StreamProgressReporter(settings: settings)
         case .display: return LiveProgressReporter(settings: settings)
+        case .widgets: return WidgetProgressReporter(settings: settings)
+        case .automatic:
+            return Widget.frontendHasWidgets ? WidgetProgressReporter(settings: settings) : StreamProgressReporter(settings: settings)
         }
     }
 }

@@ -41,19 +41,22 @@ public final class Output: Widget, @unchecked Sendable {
     /// Removes every output.
     public func clear() { set(["outputs": .array([])]) }
 
-    /// Runs `body` with this widget receiving what `display(_:)` shows on this thread; an error `body`
-    /// throws is shown here as an error output (and not rethrown), as Jupyter shows a cell's error.
+    /// Runs `body` with this widget receiving its output: what it prints (stdout and stderr) and shows with
+    /// `display(_:)`, in order. An error `body` throws is shown here as an error output (and not
+    /// rethrown), as Jupyter shows a cell's error; in the kernel a trap in `body` is shown here too.
     public func capture(_ body: () throws -> Void) {
-        let key = Output.threadKey
-        let previous = Thread.current.threadDictionary[key]
-        Thread.current.threadDictionary[key] = self
-        defer { Thread.current.threadDictionary[key] = previous }
-        do {
-            try body()
-        } catch {
-            let typeName = String(describing: type(of: error))
-            append(["output_type": "error", "ename": .string(typeName), "evalue": .string(String(describing: error)),
-                    "traceback": .array([.string("\(typeName): \(error)")])])
+        OutputCapture.run(into: .output(self)) {
+            do {
+                try body()
+            } catch {
+                var typeName = String(reflecting: type(of: error))
+                // `Cell3.Oops` → `Oops`, as for a cell's own throws.
+                if typeName.hasPrefix("Cell"), let dot = typeName.firstIndex(of: ".") {
+                    typeName = String(typeName[typeName.index(after: dot)...])
+                }
+                _ = OutputCapture.showError(ename: typeName, evalue: String(describing: error),
+                                            traceback: ["\(typeName): \(error)"])
+            }
         }
     }
 
@@ -65,20 +68,33 @@ public final class Output: Widget, @unchecked Sendable {
         set(["outputs": .array(outputs)])
     }
 
-    static let threadKey = "NotebookDisplay.Output.capturing"
+    /// Appends stream text, joined to the last output when that is the same stream (as Jupyter does).
+    func appendStream(_ name: String, _ text: String) {
+        var outputs: [NotebookJSON] = []
+        if case .array(let current)? = self["outputs"] { outputs = current }
+        if case .object(var last)? = outputs.last, last["output_type"] == "stream", last["name"] == .string(name),
+           case .string(let earlier)? = last["text"] {
+            last["text"] = .string(earlier + text)
+            outputs[outputs.count - 1] = .object(last)
+        } else {
+            outputs.append(.object(["output_type": "stream", "name": .string(name), "text": .string(text)]))
+        }
+        set(["outputs": .array(outputs)])
+    }
 
-    /// The Output widget capturing this thread's displays, if any.
-    static var capturing: Output? { Thread.current.threadDictionary[threadKey] as? Output }
-
-    override public var textDescription: String { "Output" }
-}
-
-extension Output {
-    /// Shows `bundle` in the capturing Output widget, if any; false when none captures.
-    static func captureDisplay(_ bundle: MIMEBundle) -> Bool {
-        guard let output = capturing else { return false }
-        output.append(["output_type": "display_data", "data": .object(bundle.data),
-                       "metadata": .object(bundle.metadata)])
-        return true
+    /// The text of its outputs (stream text, each display's text/plain, errors): what a frontend without
+    /// widgets (nbclient, the console) shows for it.
+    override public var textDescription: String {
+        guard case .array(let outputs)? = self["outputs"] else { return "" }
+        return outputs.compactMap { output -> String? in
+            guard case .object(let fields) = output else { return nil }
+            switch fields["output_type"]?.stringValue {
+            case "stream": return fields["text"]?.stringValue.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
+            case "error": return "\(fields["ename"]?.stringValue ?? "Error"): \(fields["evalue"]?.stringValue ?? "")"
+            default:
+                guard case .object(let data)? = fields["data"] else { return nil }
+                return data["text/plain"]?.stringValue
+            }
+        }.joined(separator: "\n")
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// Shows `controls` above an Output widget and runs `body` with their values now and after every change,
 /// replacing the output each time (the column of controls and output is displayed; keep the controls
-/// to read or set them later). What `body` shows with `display(_:)`
-/// appears in the output; an error it throws is shown there and the controls keep working.
+/// to read or set them later). What `body` prints or shows with `display(_:)` appears in the output; an
+/// error it throws, or a trap, is shown there and the controls keep working. `interact(("units", 1...64))`
+/// makes the controls from labelled values (`InteractAbbreviation`).
 public func interact<A: InteractiveControl>(_ a: A, _ body: @escaping (A.Value) throws -> Void) {
     interactive([a]) { try body(a.value) }
 }

@@ -61,10 +61,12 @@ public struct DisplayRecordSplitter: Sendable {
     }
 
     /// Whether a candidate line is a display record (a JSON object whose `msg_type` is one of the four
-    /// display kinds or a comm message: `comm_open`, `comm_msg`, `comm_close`).
+    /// display kinds or a comm message: `comm_open`, `comm_msg`, `comm_close`; or a widget handler's
+    /// `stream` / `error` tagged with the `comm_id` whose cell it belongs to).
     public static func isDisplayRecord(_ json: String) -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
               let type = object["msg_type"] as? String else { return false }
+        if ["stream", "error"].contains(type), object["comm_id"] is String { return true }
         return ["display_data", "update_display_data", "clear_output", "execute_result", "comm_open", "comm_msg",
                 "comm_close"].contains(type)
     }

@@ -188,6 +188,12 @@ public final class WorkerProcess: @unchecked Sendable {
         }
     }
 
+    /// Tells the worker's NotebookDisplay that the frontend renders widgets. While no cell runs.
+    public func announceWidgets() {
+        guard !exited else { return }
+        send(["widgets", "1"])
+    }
+
     /// Publishes what the worker prints while no cell runs (a thread a cell started) to `sink` at once,
     /// from a thread of its own, until the next `run` or `terminate`.
     public func watchBetweenCells(sink: CellOutputSink) {
