@@ -36,6 +36,7 @@ typedef struct {
     dnnl_memory_desc_t fwdWeights[2], bwdWeights[2], workspace;
     dnnl_primitive_t fwdReorder[2], bwdReorder[2];  // Keras layout → the primitive's, or NULL
     dnnl_memory_t fwdPacked[2], bwdPacked[2];       // their targets, allocated once
+    unsigned long long packedStamp[2];              // the weights' stamps in fwdPacked (0: none)
     dnnl_memory_t fwdScratch, bwdScratch;           // the primitives' scratchpads (user mode), or NULL
     dnnl_memory_t fwdReorderScratch[2], bwdReorderScratch[2];
     float *dOut, *dx, *zeros;                       // backward scratch: (T, B, u), (T, B, d), 4u + B·u zeros
@@ -213,11 +214,15 @@ static dnnl_memory_t mem(const dnnl_memory_desc_t *d, const void *p) {
 }
 
 // Keras-layout weights `w` in the primitive's layout: w's own memory (a new memory object, *fresh),
-// or the entry's buffer after a reorder.
+// or the entry's buffer after a reorder. With `stamp` (nonzero, unique to these weights' current
+// values) and *held equal to it, the buffer already holds them and the reorder is skipped.
 static dnnl_memory_t weights(dnnl_primitive_t reorder, dnnl_memory_t packed, dnnl_memory_t scratch,
-                             const dnnl_memory_desc_t *keras, const float *w, int *fresh) {
+                             const dnnl_memory_desc_t *keras, const float *w, int *fresh,
+                             unsigned long long stamp, unsigned long long *held) {
     *fresh = !reorder;
     if (!reorder) return mem(keras, w);
+    if (held && stamp && *held == stamp) return packed;
+    if (held) *held = stamp;
     dnnl_memory_t src = mem(keras, w);
     dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, packed}, {DNNL_ARG_SCRATCHPAD, scratch}};
     dnnl_primitive_execute(reorder, g.stream, scratch ? 3 : 2, args);
@@ -279,7 +284,8 @@ static void release(dnnl_memory_t *m, const int *fresh, int count) {
 
 int lk_onednn_rnn_forward(int cell, int training, long B, long T, long D, long U, const float *x, const float *h0,
                           const float *c0, const float *kernel, const float *recurrent, const float *bias, float *out,
-                          float *hT, float *cT, lk_rnn_tape **tape) {
+                          float *hT, float *cT, lk_rnn_tape **tape, unsigned long long kernelStamp,
+                          unsigned long long recurrentStamp) {
     if (tape) *tape = NULL;
     if (!lk_onednn_available() || B < 1 || T < 1 || D < 1 || U < 1 || (training && !tape)) return 0;
     pthread_mutex_lock(&g.lock);
@@ -301,8 +307,10 @@ int lk_onednn_rnn_forward(int cell, int training, long B, long T, long D, long U
     int fresh[N] = {1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
     dnnl_memory_t m[N] = {
         mem(&d.x, xin), mem(&d.state, h0), cell == 0 ? mem(&d.state, c0) : NULL,
-        weights(e->fwdReorder[0], e->fwdPacked[0], e->fwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3]),
-        weights(e->fwdReorder[1], e->fwdPacked[1], e->fwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4]),
+        weights(e->fwdReorder[0], e->fwdPacked[0], e->fwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3], kernelStamp,
+                &e->packedStamp[0]),
+        weights(e->fwdReorder[1], e->fwdPacked[1], e->fwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4],
+                recurrentStamp, &e->packedStamp[1]),
         mem(&d.bias, bias ? bias : noBias), mem(&d.out, outBuf), mem(&d.state, hT),
         cell == 0 ? mem(&d.state, cT) : NULL, t && t->workspace ? mem(&e->workspace, t->workspace) : NULL,
     };
@@ -344,8 +352,8 @@ int lk_onednn_rnn_backward(lk_rnn_tape *t, const float *kernel, const float *rec
     for (int i = 0; i < N; i++) fresh[i] = 1;
     dnnl_memory_t m[N] = {
         mem(&d.x, t->x), mem(&d.state, t->h0), cell == 0 ? mem(&d.state, t->c0) : NULL,
-        weights(e->bwdReorder[0], e->bwdPacked[0], e->bwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3]),
-        weights(e->bwdReorder[1], e->bwdPacked[1], e->bwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4]),
+        weights(e->bwdReorder[0], e->bwdPacked[0], e->bwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3], 0, NULL),
+        weights(e->bwdReorder[1], e->bwdPacked[1], e->bwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4], 0, NULL),
         mem(&d.bias, bias ? bias : e->zeros), mem(&d.out, t->out), mem(&d.state, t->hT),
         cell == 0 ? mem(&d.state, t->cT) : NULL, t->workspace ? mem(&e->workspace, t->workspace) : NULL,
         mem(&d.x, e->dx), mem(&d.state, dh0), cell == 0 ? mem(&d.state, dc0) : NULL,

@@ -178,3 +178,49 @@ final class OneDNNThreadTests: XCTestCase {
         XCTAssertTrue(losses.allSatisfy(\.isFinite), "losses \(losses)")
     }
 }
+
+/// Inference keeps oneDNN's packed copy of the weights while they are unchanged; every way of changing
+/// them must be seen by the next prediction.
+final class OneDNNPackedWeightsTests: XCTestCase {
+    override func tearDown() { LSTMKit.useOneDNN = true }
+
+    private func stepLoopPrediction(_ model: Model, _ x: Tensor) throws -> Tensor {
+        LSTMKit.useOneDNN = false
+        defer { LSTMKit.useOneDNN = true }
+        return try model.predict(x, verbose: 0)
+    }
+
+    func testPredictionsFollowEveryChangeOfTheWeights() throws {
+        try XCTSkipIf(ProcessInfo.processInfo.environment["LSTMKIT_ONEDNN"] == "0", "LSTMKIT_ONEDNN=0")
+        LSTMKit.setRandomSeed(31)
+        // Two layers of one shape share oneDNN's primitive (and its packed-weight buffer).
+        let model = try Sequential([Input(shape: [6, 8]), LSTM(units: 8, returnSequences: true),
+                                    LSTM(units: 8, returnSequences: true), GRU(units: 8)])
+        model.compile(optimizer: Adam(learningRate: 0.05), loss: .mse)
+        let x = try Tensor.randomUniform([4, 6, 8], low: -1, high: 1), y = try Tensor.randomUniform([4, 8], low: -1, high: 1)
+        func check(_ what: String) throws {
+            let served = OneDNN.servedPasses
+            let fast = try model.predict(x, verbose: 0)
+            XCTAssertEqual(OneDNN.servedPasses - served, 3, what)
+            assertClose(fast, try stepLoopPrediction(model, x), rtol: 2e-5, atol: 2e-6, what)
+        }
+        try check("first prediction")
+        try check("same weights again")
+        let before = try model.predict(x, verbose: 0)
+        // 1. Training changes them.
+        try model.fit(x, y, epochs: 2, batchSize: 4, verbose: 0)
+        try check("after fit")
+        // 2. setWeights.
+        let weights = model.getWeights()
+        try model.setWeights(weights.map { $0.map { $0 * 0.5 } })
+        try check("after setWeights")
+        // 3. An in-place edit of one recurrent kernel.
+        let recurrent = model.parameters.first { $0.name == "recurrent_kernel" }!
+        recurrent.value.withUnsafeMutableBufferPointer { $0[0] += 0.75; $0[5] -= 0.5 }
+        try check("after editing a recurrent kernel in place")
+        // 4. Assigning a new tensor.
+        recurrent.value = try Tensor.randomUniform(recurrent.value.shape, low: -0.3, high: 0.3)
+        try check("after assigning a kernel")
+        XCTAssertNotEqual(try model.predict(x, verbose: 0).scalars, before.scalars)
+    }
+}

@@ -58,10 +58,13 @@ int lk_onednn_available(void);
 /// (kernel (d, G·u), recurrent (u, G·u)), bias (4u, NULL for none; GRU: z, r summed, then the
 /// candidate's input and recurrent biases). Writes out (B, T, u), hT, cT (B, u). With `training` the
 /// tape for lk_onednn_rnn_backward is returned in *tape (free it with lk_rnn_tape_free). Returns 0
-/// without writing anything when oneDNN cannot serve the pass.
+/// without writing anything when oneDNN cannot serve the pass. kernelStamp / recurrentStamp: numbers
+/// unique to the weights' current values (0: unknown); while they repeat, weights repacked for
+/// inference are reused instead of being packed again.
 int lk_onednn_rnn_forward(int cell, int training, long B, long T, long D, long U, const float *x, const float *h0,
                           const float *c0, const float *kernel, const float *recurrent, const float *bias, float *out,
-                          float *hT, float *cT, lk_rnn_tape **tape);
+                          float *hT, float *cT, lk_rnn_tape **tape, unsigned long long kernelStamp,
+                          unsigned long long recurrentStamp);
 
 /// The backward pass of a taped forward: dout (B, T, u) or NULL, dhT, dcT (B, u) or NULL → dx (B, T, d),
 /// dh0, dc0 (B, u); the weight and bias gradients (Keras's layout; dBias (4u) may be NULL) are ADDED to

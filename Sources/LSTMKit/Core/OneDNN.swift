@@ -44,10 +44,12 @@ enum OneDNN {
         var tape: Tape?
     }
 
-    /// One pass over x (B, T, d) from h0 (and c0), weights in Keras's layout and a oneDNN bias (4u)
-    /// or nil; nil when oneDNN cannot serve it (the caller then runs its own loop).
-    static func forward(cell: Cell, training: Bool, x: Tensor, h0: Tensor, c0: Tensor?, kernel: Tensor,
-                        recurrent: Tensor, bias: [Float]?) -> Forward? {
+    /// One pass over x (B, T, d) from h0 (and c0), the layer's weights (Keras's layout) and a oneDNN
+    /// bias (4u) or nil; nil when oneDNN cannot serve it (the caller then runs its own loop). The
+    /// parameters' stamps let inference reuse weights it has already packed.
+    static func forward(cell: Cell, training: Bool, x: Tensor, h0: Tensor, c0: Tensor?, kernel kernelParameter: Parameter,
+                        recurrent recurrentParameter: Parameter, bias: [Float]?) -> Forward? {
+        let kernel = kernelParameter.value, recurrent = recurrentParameter.value
         let b = x.shape[0], t = x.shape[1], d = x.shape[2], u = h0.shape[1]
         var ok: Int32 = 0
         let slot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
@@ -63,7 +65,8 @@ enum OneDNN {
                             ok = lk_onednn_rnn_forward(cell.rawValue, training ? 1 : 0, b, t, d, u, xp.baseAddress, hp.baseAddress,
                                                        cp, kp.baseAddress, rp.baseAddress, bp, buffer.baseAddress,
                                                        hTp.baseAddress, c0 == nil ? nil : cTp.baseAddress,
-                                                       training ? slot : nil)
+                                                       training ? slot : nil, kernelParameter.stamp,
+                                                       recurrentParameter.stamp)
                         } }
                     } }
                 } }

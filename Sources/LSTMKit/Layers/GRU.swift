@@ -267,7 +267,7 @@ public final class GRU: Recurrent {
         }
         let training = GradientMode.isEnabled
         guard let f = OneDNN.forward(cell: .gru, training: training, x: x, h0: initial[0], c0: nil,
-                                     kernel: kernel.value, recurrent: recurrentKernel.value, bias: fused)
+                                     kernel: kernel, recurrent: recurrentKernel, bias: fused)
         else { return nil }
         let name = self.name
         return RecurrenceResult(sequence: f.sequence, finalStates: [f.h]) { dSeq, dFinal in

@@ -336,7 +336,7 @@ public final class LSTM: Recurrent {
         let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias
         let training = GradientMode.isEnabled
         guard let f = OneDNN.forward(cell: .lstm, training: training, x: x, h0: initial[0], c0: initial[1],
-                                     kernel: kernel.value, recurrent: recurrentKernel.value, bias: bias?.value.scalars)
+                                     kernel: kernel, recurrent: recurrentKernel, bias: bias?.value.scalars)
         else { return nil }
         let name = self.name
         return RecurrenceResult(sequence: f.sequence, finalStates: [f.h, f.c!]) { dSeq, dFinal in

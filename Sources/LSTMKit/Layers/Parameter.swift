@@ -1,3 +1,5 @@
+import Foundation
+
 /// A trainable weight: its value, the gradient accumulated by backward passes, and its names.
 ///
 /// A final class so that a layer shared by several models (encoder, decoder, autoencoder) updates
@@ -5,7 +7,10 @@
 /// it and callers reset it with `zeroGrad()`.
 public final class Parameter {
     /// Current weights, e.g. an LSTM kernel of shape (inputDim, 4·units).
-    public var value: Tensor
+    public var value: Tensor { didSet { stamp = Parameter.newStamp() } }
+    /// A process-wide unique number that changes whenever `value` does (oneDNN keeps its packed copy of
+    /// a weight matrix while the stamp stays the same).
+    private(set) var stamp: UInt64 = Parameter.newStamp()
     /// d(loss)/d(value) accumulated since the last `zeroGrad()`; same shape as `value`.
     public var grad: Tensor
     /// Keras weight name within its layer: `kernel`, `recurrent_kernel`, `bias`.
@@ -25,6 +30,15 @@ public final class Parameter {
         self.grad = Tensor(uncheckedShape: value.shape, repeating: 0)
         self.name = name
         self.layerName = layerName
+    }
+
+    private static let stampLock = NSLock()
+    nonisolated(unsafe) private static var lastStamp: UInt64 = 0
+
+    private static func newStamp() -> UInt64 {
+        stampLock.lock(); defer { stampLock.unlock() }
+        lastStamp += 1
+        return lastStamp
     }
 
     /// `layer_name/weight_name`, the key used in saved weight files (e.g. `lstm/kernel`).
