@@ -224,3 +224,34 @@ final class OneDNNPackedWeightsTests: XCTestCase {
         XCTAssertNotEqual(try model.predict(x, verbose: 0).scalars, before.scalars)
     }
 }
+
+/// Loading LSTMKit keeps large blocks on glibc's heap (Allocator.c), unless the process chose otherwise.
+final class AllocatorTests: XCTestCase {
+    func testLargeBlocksComeFromTheHeapUnlessTheProcessChoseItsOwnSettings() throws {
+        let env = ProcessInfo.processInfo.environment
+        if env["MALLOC_MMAP_THRESHOLD_"] != nil || (env["GLIBC_TUNABLES"] ?? "").contains("glibc.malloc.") {
+            XCTAssertFalse(Kernels.allocatorTuned, "the process's own malloc settings must win")
+            return
+        }
+        // (The speed this buys is measured by make bench, not here.)
+        XCTAssertTrue(Kernels.allocatorTuned, "loading LSTMKit should have raised glibc's mmap threshold")
+    }
+
+    func testTheProcessesOwnSettingWins() throws {
+        try XCTSkipIf(ProcessInfo.processInfo.environment["LSTMKIT_ALLOCATOR_CHILD"] != nil)
+        // Run this test class again in a child whose environment sets glibc's own threshold.
+        let test = Process()
+        test.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        test.arguments = ["LSTMKitTests.AllocatorTests/testLargeBlocksComeFromTheHeapUnlessTheProcessChoseItsOwnSettings"]
+        test.environment = ProcessInfo.processInfo.environment.merging(
+            ["MALLOC_MMAP_THRESHOLD_": "131072", "LSTMKIT_ALLOCATOR_CHILD": "1"]) { $1 }
+        let pipe = Pipe()
+        test.standardOutput = pipe
+        test.standardError = pipe
+        try test.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        test.waitUntilExit()
+        XCTAssertEqual(test.terminationStatus, 0, output)
+        XCTAssertTrue(output.contains("Executed 1 test"), output)
+    }
+}

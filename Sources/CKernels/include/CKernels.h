@@ -47,6 +47,10 @@ const char *lk_openblas_core_note(void);
 /// The name of the variant in use: "avx512", "avx2" or "baseline" (for benchmarks and tests).
 const char *lk_kernel_variant(void);
 
+/// 1 when libLSTMKit.so's load raised glibc's mmap and trim thresholds (see Allocator.c); 0 when the
+/// process chose its own malloc settings.
+int lk_allocator_tuned(void);
+
 /// What a training pass through oneDNN keeps for its backward pass (see OneDNNRNN.c).
 typedef struct lk_rnn_tape lk_rnn_tape;
 

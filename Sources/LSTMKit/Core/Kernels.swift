@@ -63,4 +63,7 @@ enum Kernels {
     /// The OpenBLAS kernel set in use, with a note when it was changed (see OpenBLASCore.c: the check
     /// ran once when the library loaded, before any thread of LSTMKit's existed).
     static var openBLASCoreNote: String { String(cString: lk_openblas_core_note()) }
+
+    /// Whether loading LSTMKit raised glibc's mmap/trim thresholds (`Sources/CKernels/Allocator.c`).
+    static var allocatorTuned: Bool { lk_allocator_tuned() != 0 }
 }
