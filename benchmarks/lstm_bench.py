@@ -171,6 +171,12 @@ def cpu_jiffies():
     return sum(v) - idle, sum(v)
 
 
+def steal_jiffies():
+    """Jiffies the hypervisor gave this VM's cores to others (/proc/stat "steal"), since boot."""
+    v = list(map(int, open("/proc/stat").readline().split()[1:]))
+    return v[7] if len(v) > 7 else 0
+
+
 def wait_until_quiet(limit_s=90.0, idle_share=0.9):
     """Waits (at most `limit_s`) until the cores have been at least `idle_share` idle for 1.5 s: the machines
     this runs on are shared, and a build on the other core slows oneDNN's and PyTorch's OpenMP teams
@@ -190,6 +196,7 @@ def peak_rss_mib_of(cmd, env=None):
     and `other_load`: the cores' busy time not spent by this process, as a share of the machine."""
     waited = wait_until_quiet()
     busy0, total0 = cpu_jiffies()
+    steal0 = steal_jiffies()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env)
     out = proc.stdout.read().decode()
@@ -203,7 +210,8 @@ def peak_rss_mib_of(cmd, env=None):
     busy1, total1 = cpu_jiffies()
     tick = os.sysconf("SC_CLK_TCK")
     own = (usage.ru_utime + usage.ru_stime) * tick
-    result["other_load"] = max(0.0, (busy1 - busy0 - own) / max(1, total1 - total0))
+    result["other_load"] = max(0.0, (busy1 - busy0 - own - (steal_jiffies() - steal0)) / max(1, total1 - total0))
+    result["steal"] = (steal_jiffies() - steal0) / max(1, total1 - total0)
     result["waited_for_quiet_s"] = waited
     return result
 
@@ -369,8 +377,10 @@ def report(results, args, machine, peak, abouts):
     for fw, about in sorted(abouts.items()):
         lines.append(f"{NAMES.get(fw, fw)}: " + ", ".join(f"{k} {v}" for k, v in about.items()) + ".")
     loads = [r.get("other_load", 0) for r in results]
+    steals = [r.get("steal", 0) for r in results]
     lines.append(f"Before each run the bench waits (up to 90 s) for the cores to be 90 % idle; other processes then "
-                 f"used {100 * min(loads):.0f}–{100 * max(loads):.0f} % of the machine during the runs (medians per framework).")
+                 f"used {100 * min(loads):.0f}–{100 * max(loads):.0f} % of the machine during the runs, and the hypervisor took "
+                 f"{100 * min(steals):.0f}–{100 * max(steals):.0f} % (steal time) (medians per framework).")
     lines += ["PyTorch's autoencoder uses tanh LSTMs (relu needs a custom cell; same FLOPs).",
               f"Medians over {args.repeats} rounds (each round runs every framework once), range in parentheses.", "",
               f"## Autoencoder fit ({args.autoencoder_epochs} epochs, 5 samples, batch 5)", "",

@@ -60,12 +60,12 @@ extension Tensor {
 /// What `measuredStep` runs: one prediction batch or one training step of the stacked model.
 nonisolated(unsafe) var measured: () throws -> Void = {}
 
-/// The region benchmarks/lstm_profile.py counts (callgrind --toggle-collect=lk_bench_measured_step).
-@_cdecl("lk_bench_measured_step") @inline(never)
+/// The region benchmarks/lstm_profile.py counts (callgrind toggles collection on this function's symbol).
+@inline(never)
 func measuredStep() { try! measured() }
 
-/// The stacked model after a warm-up batch (primitives built, buffers pooled), then one batch of `what`
-/// ("predict" or "train") inside `measuredStep`, twice (the first warms the path up again after a switch).
+/// The stacked model after a warm-up batch of `what` ("predict" or "train": primitives built, buffers
+/// pooled), then one more inside `measuredStep`.
 func profile(_ what: String, gru: Bool) throws {
     LSTMKit.setRandomSeed(2)
     let x = try Tensor.randomUniform([64, 50, 32], low: -1, high: 1), y = try Tensor.randomUniform([64, 1], low: -1, high: 1)
@@ -73,8 +73,7 @@ func profile(_ what: String, gru: Bool) throws {
                                  : [LSTM(units: 256, returnSequences: true), LSTM(units: 256)]
     let model = try Sequential([Input(shape: [50, 32])] + recurrent + [Dense(units: 1)])
     model.compile(optimizer: Adam(), loss: .mse)
-    _ = try model.trainOnBatch(x, y)
-    _ = try model.predict(x, batchSize: 64, verbose: 0)
+    if what == "train" { _ = try model.trainOnBatch(x, y) } else { _ = try model.predict(x, batchSize: 64, verbose: 0) }
     measured = what == "train" ? { _ = try model.trainOnBatch(x, y) } : { _ = try model.predict(x, batchSize: 64, verbose: 0) }
     measuredStep()
     emit(["framework": "lstmkit", "workload": "profile-\(what)", "onednn": LSTMKit.useOneDNN, "blas_core": LSTMKit.blasCore])

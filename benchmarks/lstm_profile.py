@@ -4,7 +4,7 @@ instructions, with LSTMKit's own step loop and through oneDNN, counted by callgr
 Instruction counts do not depend on what else the machine is doing (wall-clock profiles on a shared
 2-core VM do), so before/after comparisons hold across runs. Only the measured region is counted: the
 driver (benchmarks/lstm_bench.swift, workloads profile-predict / profile-train) builds the model, runs a
-warm-up batch, then one batch inside `lk_bench_measured_step`, which callgrind toggles collection on.
+warm-up batch, then one batch inside `measuredStep()`, on whose symbol callgrind toggles collection.
 
 Caveats, printed with the report: valgrind 3.19 emulates no AVX-512, so OpenBLAS and oneDNN pick their
 AVX2 kernels here (about half the instructions per FLOP of the AVX-512 ones the real run uses); and it
@@ -51,7 +51,9 @@ def stripped_library(bin_dir):
 def profile(exe, lib_dir, what, onednn, gru):
     out = OUT / f"callgrind.{what}.{'onednn' if onednn else 'steploop'}{'.gru' if gru else ''}.out"
     env = dict(os.environ, LD_LIBRARY_PATH=str(lib_dir), LSTMKIT_ONEDNN="1" if onednn else "0")
-    cmd = ["valgrind", "--tool=callgrind", "--toggle-collect=lk_bench_measured_step", f"--callgrind-out-file={out}",
+    symbol = next(line.split()[-1] for line in subprocess.run(["nm", exe], capture_output=True, text=True, check=True)
+                  .stdout.splitlines() if "12measuredStep" in line)
+    cmd = ["valgrind", "--tool=callgrind", f"--toggle-collect={symbol}", f"--callgrind-out-file={out}",
            exe, f"profile-{what}"] + (["--gru"] if gru else [])
     run = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if run.returncode != 0:
