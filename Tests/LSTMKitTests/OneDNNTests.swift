@@ -4,9 +4,11 @@ import XCTest
 
 /// The oneDNN path (Keras's fused-kernel cases of LSTM and GRU) against LSTMKit's own step loop, on the
 /// same weights and inputs: outputs, final states and every gradient. The Keras fixtures run on both
-/// paths as well (`make test` repeats the parity suites with `LSTMKIT_ONEDNN=0`).
+/// paths as well (`make test` repeats the parity suites with `LSTMKIT_ONEDNN=always`).
 final class OneDNNTests: XCTestCase {
-    override func tearDown() { LSTMKit.useOneDNN = true }
+    // These tests use small shapes: every pass goes to oneDNN whatever its size.
+    override func setUp() { OneDNN.minimumWork = 0 }
+    override func tearDown() { LSTMKit.useOneDNN = true; OneDNN.minimumWork = OneDNN.defaultMinimumWork }
 
     private var disabledByEnvironment: Bool { ProcessInfo.processInfo.environment["LSTMKIT_ONEDNN"] == "0" }
 
@@ -19,6 +21,22 @@ final class OneDNNTests: XCTestCase {
         let model = try Sequential([Input(shape: [7, 5]), LSTM(units: 6, returnSequences: true), GRU(units: 4), Dense(units: 1)])
         _ = try model.predict(try Tensor.randomUniform([3, 7, 5], low: -1, high: 1), verbose: 0)
         XCTAssertEqual(OneDNN.servedPasses - before, 2, "the LSTM and the GRU should both run through oneDNN")
+    }
+
+    func testSmallPassesStayOnTheStepLoop() throws {
+        try XCTSkipIf(disabledByEnvironment, "LSTMKIT_ONEDNN=0")
+        OneDNN.minimumWork = 1 << 23
+        LSTMKit.setRandomSeed(13)
+        // The tutorials' sizes (notebook 02's LSTM(5) on 5 steps): oneDNN's per-call cost would triple a step.
+        let tiny = try Sequential([Input(shape: [5, 1]), LSTM(units: 5)])
+        var before = OneDNN.servedPasses
+        _ = try tiny.predict(try Tensor.randomUniform([1, 5, 1], low: 0, high: 1), verbose: 0)
+        XCTAssertEqual(OneDNN.servedPasses, before, "a 600-multiply-add pass must use the step loop")
+        // 16 × 50 × 4·128 × (32 + 128) = 65.5M multiply-adds: oneDNN.
+        let large = try Sequential([Input(shape: [50, 32]), LSTM(units: 128)])
+        before = OneDNN.servedPasses
+        _ = try large.predict(try Tensor.randomUniform([16, 50, 32], low: 0, high: 1), verbose: 0)
+        XCTAssertEqual(OneDNN.servedPasses - before, 1, "a 65M-multiply-add pass should go to oneDNN")
     }
 
     func testCasesKerasKeepsOffItsFusedKernelUseTheStepLoop() throws {
@@ -155,6 +173,9 @@ final class OneDNNTests: XCTestCase {
 /// whose thread has ended) must still run in the next cell. Before the scratchpads were owned by
 /// LSTMKit this crashed the worker (SIGSEGV in notebook 02's third fit).
 final class OneDNNThreadTests: XCTestCase {
+    override func setUp() { OneDNN.minimumWork = 0 }
+    override func tearDown() { OneDNN.minimumWork = OneDNN.defaultMinimumWork }
+
     func testAPassCreatedOnAnEndedThreadRunsOnANewOne() throws {
         try XCTSkipIf(ProcessInfo.processInfo.environment["LSTMKIT_ONEDNN"] == "0", "LSTMKIT_ONEDNN=0")
         LSTMKit.setRandomSeed(21)
@@ -182,7 +203,8 @@ final class OneDNNThreadTests: XCTestCase {
 /// Inference keeps oneDNN's packed copy of the weights while they are unchanged; every way of changing
 /// them must be seen by the next prediction.
 final class OneDNNPackedWeightsTests: XCTestCase {
-    override func tearDown() { LSTMKit.useOneDNN = true }
+    override func setUp() { OneDNN.minimumWork = 0 }
+    override func tearDown() { LSTMKit.useOneDNN = true; OneDNN.minimumWork = OneDNN.defaultMinimumWork }
 
     private func stepLoopPrediction(_ model: Model, _ x: Tensor) throws -> Tensor {
         LSTMKit.useOneDNN = false

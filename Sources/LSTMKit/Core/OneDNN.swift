@@ -1,4 +1,5 @@
 @_implementationOnly import CKernels
+import Foundation
 
 /// Keras's fused-kernel cases of `LSTM` and `GRU` through oneDNN's RNN primitives (`OneDNNRNN.c`).
 ///
@@ -8,7 +9,7 @@
 /// recurrent weights packed once per pass and the gate arithmetic fused into the step's product,
 /// which LSTMKit's own step loop (OpenBLAS repacks the weights on every product) cannot match. Every
 /// other case, and every machine where oneDNN does not start, uses the step loop; both are held to
-/// the same Keras fixtures (`make test` runs the parity suites once more with `LSTMKIT_ONEDNN=0`).
+/// the same Keras fixtures (`make test` runs the parity suites once more with `LSTMKIT_ONEDNN=always`).
 enum OneDNN {
     /// False: every pass uses LSTMKit's own step loop (`LSTMKit.useOneDNN`).
     nonisolated(unsafe) static var enabled = true
@@ -21,6 +22,23 @@ enum OneDNN {
 
     /// Whether passes may go through oneDNN now.
     static var isActive: Bool { enabled && isAvailable }
+
+    /// Passes with fewer multiply-adds than this (B·T·G·u·(d+u) for the forward pass) use the step loop:
+    /// oneDNN's fixed cost per call (memory objects, an OpenMP fork and join per step) outweighs its
+    /// faster kernels there. Measured on an AMD EPYC (Zen 4), one LSTM layer, training step / prediction
+    /// with oneDNN against the step loop: 1M multiply-adds (the tutorials' models) 0.25–0.3× / 0.6–0.75×,
+    /// 10M 1.0× / 1.0×, 12M 1.2× / 1.3×, 94M 1.2× / 1.4×, 944M 1.3× / 1.3×. `LSTMKIT_ONEDNN=always` sets
+    /// it to 0 (so the Keras parity suites, whose layers are small, run through oneDNN too).
+    nonisolated(unsafe) static var minimumWork = defaultMinimumWork
+
+    /// `minimumWork`'s value at start.
+    static let defaultMinimumWork = ProcessInfo.processInfo.environment["LSTMKIT_ONEDNN"] == "always" ? 0 : 1 << 23
+
+    /// Whether a pass of this size is worth handing to oneDNN (see `minimumWork`).
+    static func worthIt(batch: Int, steps: Int, inputs: Int, units: Int, gates: Int) -> Bool {
+        let (work, overflow) = batch.multipliedReportingOverflow(by: steps * gates * units * (inputs + units))
+        return overflow || work >= minimumWork
+    }
 
     /// oneDNN's cell kinds: a vanilla LSTM, or the "linear before reset" GRU (Keras's `resetAfter`).
     enum Cell: Int32 { case lstm = 0, gru = 1 }
@@ -122,7 +140,9 @@ extension LSTMKit {
     /// Whether `LSTM` and `GRU` layers in Keras's fused-kernel configuration (tanh and sigmoid, a bias,
     /// `resetAfter`, no mask, no dropout) run through oneDNN's RNN primitives (default true). Set it to
     /// false to use LSTMKit's own step loop everywhere; `LSTMKIT_ONEDNN=0` in the environment does
-    /// that for the whole process.
+    /// that for the whole process. Passes under about 8M multiply-adds (the tutorials' models) use the
+    /// step loop either way, since oneDNN's fixed cost per call is larger there; `LSTMKIT_ONEDNN=always`
+    /// sends every eligible pass to oneDNN.
     public static var useOneDNN: Bool {
         get { OneDNN.isActive }
         set { OneDNN.enabled = newValue }

@@ -259,7 +259,9 @@ public final class GRU: Recurrent {
     /// and recurrent biases summed (only their sum enters the gates), then the candidate's input bias
     /// and its recurrent bias (applied before r).
     private func oneDNNRecurrence(x: Tensor, initial: [Tensor]) -> RecurrenceResult? {
-        guard OneDNN.isActive, resetAfter, activation == .tanh, recurrentActivation == .sigmoid else { return nil }
+        guard OneDNN.isActive, resetAfter, activation == .tanh, recurrentActivation == .sigmoid,
+              OneDNN.worthIt(batch: x.shape[0], steps: x.shape[1], inputs: x.shape[2], units: units, gates: 3)
+        else { return nil }
         let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias, U = units
         let fused: [Float]? = bias.map { b in
             let v = b.value.scalars   // (2, 3u): [input z r h; recurrent z r h]

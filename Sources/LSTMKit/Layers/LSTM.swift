@@ -332,7 +332,9 @@ public final class LSTM: Recurrent {
 
     /// Keras's fused-kernel case (sigmoid gates, tanh) through oneDNN, when it can serve it; nil otherwise.
     private func oneDNNRecurrence(x: Tensor, initial: [Tensor]) -> RecurrenceResult? {
-        guard OneDNN.isActive, activation == .tanh, recurrentActivation == .sigmoid else { return nil }
+        guard OneDNN.isActive, activation == .tanh, recurrentActivation == .sigmoid,
+              OneDNN.worthIt(batch: x.shape[0], steps: x.shape[1], inputs: x.shape[2], units: units, gates: 4)
+        else { return nil }
         let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias
         let training = GradientMode.isEnabled
         guard let f = OneDNN.forward(cell: .lstm, training: training, x: x, h0: initial[0], c0: initial[1],
