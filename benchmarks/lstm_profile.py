@@ -61,6 +61,12 @@ def profile(exe, lib_dir, what, onednn, gru):
     driver = json.loads([l for l in run.stdout.splitlines() if l.startswith("{")][-1])
     if driver["onednn"] != onednn:
         raise RuntimeError(f"asked for oneDNN={onednn}, the driver ran with {driver['onednn']}")
+    total, split = split_of(out)
+    return dict(what=what, onednn=onednn, gru=gru, total=total, split=split, blas_core=driver["blas_core"])
+
+
+def split_of(out):
+    """(total instructions, instructions per category) of a callgrind output file."""
     text = subprocess.run(["callgrind_annotate", "--threshold=100", str(out)], capture_output=True, text=True,
                           check=True).stdout
     split = {name: 0 for name, _ in CATEGORIES}
@@ -75,7 +81,7 @@ def profile(exe, lib_dir, what, onednn, gru):
             if test(function, obj):
                 split[name] += count
                 break
-    return dict(what=what, onednn=onednn, gru=gru, total=total, split=split, blas_core=driver["blas_core"])
+    return total, split
 
 
 def report(results, machine):
