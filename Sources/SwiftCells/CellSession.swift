@@ -121,8 +121,8 @@ public final class CellSession: @unchecked Sendable {
         case .threw(let typeName, let description):
             if interrupted { return .failure(.interrupted(workerRestarted: false, detail: description)) }
             return .failure(.threw(typeName: typeName, description: description))
-        case .trapped(_, let report, let library, let offset):
-            return .failure(trapError(report: report, library: library, offset: offset, survived: true))
+        case .trapped, .killedAfterInterrupt, .stoppedByInterrupt:
+            return .failure(trapOrInterruptFailure(result))
         case .loadFailed(let message):
             // A library from the cache that does not load is dropped and the cell compiled afresh; the
             // worker and its state are untouched.
@@ -137,11 +137,6 @@ public final class CellSession: @unchecked Sendable {
                 return .failure(.trapped(message: parsed.message, location: parsed.location, workerSurvived: false))
             }
             return .failure(.workerDied(reason: reason))
-        case .killedAfterInterrupt:
-            replaceWorker()
-            return .failure(.interrupted(workerRestarted: true, detail: ""))
-        case .stoppedByInterrupt:
-            return .failure(.interrupted(workerRestarted: false, detail: Self.stoppedInOwnCode))
         }
     }
 
@@ -219,23 +214,36 @@ public final class CellSession: @unchecked Sendable {
         guard let current else { return .success(()) }
         defer { if let lateSink { current.watchBetweenCells(sink: lateSink) } }
         var filter = RuntimeMessageFilter()
-        switch current.comm(id, json: json, kind: kind, sink: sink, filter: &filter) {
+        let result = current.comm(id, json: json, kind: kind, sink: sink, filter: &filter)
+        switch result {
         case .finished:
             return .success(())
         case .threw(let typeName, let description):
             return .failure(.threw(typeName: typeName, description: description))
-        case .trapped(_, let report, let library, let offset):
-            return .failure(trapError(report: report, library: library, offset: offset, survived: true))
+        case .trapped, .killedAfterInterrupt, .stoppedByInterrupt:
+            return .failure(trapOrInterruptFailure(result))
         case .loadFailed(let message):
             return .failure(.load(message))
         case .died(let reason, _):
             replaceWorker()
             return .failure(.workerDied(reason: reason))
+        }
+    }
+
+    /// The error for the outcomes a cell and a comm handler share: a trap the worker survived, an
+    /// interrupt that ended only the running thread, or one whose worker had to be killed (a new one
+    /// replaces it).
+    private func trapOrInterruptFailure(_ result: WorkerRunResult) -> CellError {
+        switch result {
+        case .trapped(_, let report, let library, let offset):
+            return trapError(report: report, library: library, offset: offset, survived: true)
         case .killedAfterInterrupt:
             replaceWorker()
-            return .failure(.interrupted(workerRestarted: true, detail: ""))
+            return .interrupted(workerRestarted: true, detail: "")
         case .stoppedByInterrupt:
-            return .failure(.interrupted(workerRestarted: false, detail: Self.stoppedInOwnCode))
+            return .interrupted(workerRestarted: false, detail: Self.stoppedInOwnCode)
+        default:
+            preconditionFailure("internal: \(result) is not a trap or an interrupt")
         }
     }
 
