@@ -192,12 +192,17 @@ def all_cells_ran(driver):
     return bool(shown) and all(p.startswith("[") and p.strip("[]: ").isdigit() for p in shown)
 
 
-def test_timedistributed_notebook_runs_in_jupyterlab(lab, browser):
-    browser.get(f"{lab['base']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
-    wait(browser, 90, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), "notebook did not open")
-    wait(browser, 60, lambda d: (choose_kernel_if_asked(d), KERNEL_DISPLAY_NAME in kernel_name_shown(d))[1],
+def open_notebook(driver, lab, name):
+    """Opens notebook `name` of the Lab root and waits until it shows with our kernel chosen and idle."""
+    driver.get(f"{lab['base']}/lab/tree/{name}?token={lab['token']}")
+    wait(driver, 90, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), "notebook did not open")
+    wait(driver, 60, lambda d: (choose_kernel_if_asked(d), KERNEL_DISPLAY_NAME in kernel_name_shown(d))[1],
          f"kernel {KERNEL_DISPLAY_NAME!r} not chosen")
-    wait(browser, 60, kernel_idle, "kernel never became idle after starting")
+    wait(driver, 60, kernel_idle, "kernel never became idle after starting")
+
+
+def test_timedistributed_notebook_runs_in_jupyterlab(lab, browser):
+    open_notebook(browser, lab, NOTEBOOK)
     choose_kernel(browser)
     wait(browser, 60, lambda d: KERNEL_DISPLAY_NAME in kernel_name_shown(d) and kernel_idle(d),
          "kernel not idle after choosing it")

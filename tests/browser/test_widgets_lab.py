@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from test_jupyterlab import (SCREENSHOTS, KERNEL_DISPLAY_NAME, browser, choose_kernel, choose_kernel_if_asked,  # noqa: F401
-                             kernel_idle, kernel_name_shown, lab, run_all, wait, all_cells_ran, dismiss_toasts)
+from test_jupyterlab import (SCREENSHOTS, KERNEL_DISPLAY_NAME, browser, kernel_idle, lab, open_notebook, run_all, wait,  # noqa: F401
+                             all_cells_ran, dismiss_toasts)
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -51,11 +51,7 @@ def label_text(driver):
 
 def test_a_slider_and_a_checkbox_drive_a_swift_handler_in_jupyterlab(lab, browser):
     upload_notebook(lab)
-    browser.get(f"{lab['base']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
-    wait(browser, 90, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), "notebook did not open")
-    wait(browser, 60, lambda d: (choose_kernel_if_asked(d), KERNEL_DISPLAY_NAME in kernel_name_shown(d))[1],
-         f"kernel {KERNEL_DISPLAY_NAME!r} not chosen")
-    wait(browser, 60, kernel_idle, "kernel never became idle after starting")
+    open_notebook(browser, lab, NOTEBOOK)
     run_all(browser)
     try:
         wait(browser, 90, lambda d: all_cells_ran(d) and kernel_idle(d), "the cell did not finish")
@@ -126,11 +122,7 @@ def control(driver, kind, description):
 
 
 def test_the_shape_explorer_of_notebook_03_follows_its_controls(lab, browser):
-    browser.get(f"{lab['base']}/lab/tree/{EXPLORER}?token={lab['token']}")
-    wait(browser, 90, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), "notebook did not open")
-    wait(browser, 60, lambda d: (choose_kernel_if_asked(d), KERNEL_DISPLAY_NAME in kernel_name_shown(d))[1],
-         f"kernel {KERNEL_DISPLAY_NAME!r} not chosen")
-    wait(browser, 60, kernel_idle, "kernel never became idle after starting")
+    open_notebook(browser, lab, EXPLORER)
     run_all(browser)
     try:
         wait(browser, 300, lambda d: explorer_ran(d) and kernel_idle(d), "the notebook did not finish")
