@@ -29,9 +29,16 @@ struct lk_rnn_tape;
 // One configuration's primitives and the memory its passes reuse. Fresh multi-megabyte buffers on
 // every pass cost a page fault per 4 KiB (a quarter of a 2×LSTM(256) training step here), so
 // reordered weights, the backward pass's scratch and finished tapes are kept and reused.
+// The descriptors of one configuration's passes: sequences (T, B, ·) in `seq` layout, states (1, 1, B, u),
+// weights in the primitive's choice of layout (wl, wi) and in Keras's, bias (1, 1, 4, u).
+typedef struct {
+    dnnl_memory_desc_t x, state, wl, wi, bias, out, wlKeras, wiKeras;
+} descs_t;
+
 typedef struct {
     int cell, training;
     long B, T, D, U;
+    descs_t d;                                      // time-major when training, batch-major for inference
     dnnl_primitive_t fwd, bwd;
     dnnl_memory_desc_t fwdWeights[2], bwdWeights[2], workspace;
     dnnl_primitive_t fwdReorder[2], bwdReorder[2];  // Keras layout → the primitive's, or NULL
@@ -39,7 +46,8 @@ typedef struct {
     unsigned long long packedStamp[2];              // the weights' stamps in fwdPacked (0: none)
     dnnl_memory_t fwdScratch, bwdScratch;           // the primitives' scratchpads (user mode), or NULL
     dnnl_memory_t fwdReorderScratch[2], bwdReorderScratch[2];
-    float *dOut, *dx, *zeros;                       // backward scratch: (T, B, u), (T, B, d), 4u + B·u zeros
+    float *zeros;                                   // 4u + B·u zeros: a missing bias, a missing state gradient
+    float *dOut, *dx;                               // backward scratch: (T, B, u), (T, B, d)
     struct lk_rnn_tape *spare[SPARE_TAPES];         // finished tapes, ready for the next training pass
     int spares;
 } entry_t;
@@ -80,14 +88,9 @@ static void md(dnnl_memory_desc_t *d, int n, const long *dims, dnnl_format_tag_t
     dnnl_memory_desc_init_by_tag(d, n, x, dnnl_f32, tag);
 }
 
-// The descriptors of one pass: sequences (T, B, ·) in `seq` layout, states (1, 1, B, u), weights in
-// `wtag` (any: the primitive's choice), bias (1, 1, bias gates, u).
-typedef struct {
-    dnnl_memory_desc_t x, state, wl, wi, bias, out, wlKeras, wiKeras;
-} descs_t;
 
-static void make_descs(descs_t *d, int cell, long B, long T, long D, long U, dnnl_format_tag_t seq,
-                       dnnl_format_tag_t wtag) {
+static void make_descs(descs_t *d, int cell, long B, long T, long D, long U, dnnl_format_tag_t seq) {
+    dnnl_format_tag_t wtag = dnnl_format_tag_any;
     long G = gates_of(cell);
     md(&d->x, 3, (long[]){T, B, D}, seq);
     md(&d->out, 3, (long[]){T, B, U}, seq);
@@ -96,7 +99,7 @@ static void make_descs(descs_t *d, int cell, long B, long T, long D, long U, dnn
     md(&d->wi, 5, (long[]){1, 1, U, G, U}, wtag);
     md(&d->wlKeras, 5, (long[]){1, 1, D, G, U}, dnnl_ldigo);
     md(&d->wiKeras, 5, (long[]){1, 1, U, G, U}, dnnl_ldigo);
-    md(&d->bias, 4, (long[]){1, 1, cell == 0 ? 4 : 4, U}, dnnl_ldgo);
+    md(&d->bias, 4, (long[]){1, 1, 4, U}, dnnl_ldgo);  // 4 for both cells (see the top of the file)
 }
 
 // Attributes asking for a scratchpad that the caller passes in (see the comment at the top).
@@ -140,17 +143,16 @@ static const dnnl_memory_desc_t *query(dnnl_primitive_desc_t pd, int arg) {
 
 // Creates the primitives for one configuration; 0 when oneDNN cannot serve it.
 static int build(entry_t *e) {
-    descs_t d;
     dnnl_rnn_desc_t fd, bd;
     dnnl_primitive_desc_t fpd = NULL, bpd = NULL;
     dnnl_prop_kind_t prop = e->training ? dnnl_forward_training : dnnl_forward_inference;
     // Inference reads Keras's batch-major (B, T, ·) buffers in place; training is time-major.
-    make_descs(&d, e->cell, e->B, e->T, e->D, e->U, e->training ? dnnl_tnc : dnnl_ntc, dnnl_format_tag_any);
+    make_descs(&e->d, e->cell, e->B, e->T, e->D, e->U, e->training ? dnnl_tnc : dnnl_ntc);
     dnnl_status_t s = e->cell == 0
-        ? dnnl_lstm_forward_desc_init(&fd, prop, dnnl_unidirectional_left2right, &d.x, &d.state, &d.state, &d.wl, &d.wi,
-                                      &d.bias, &d.out, &d.state, &d.state, 0)
-        : dnnl_lbr_gru_forward_desc_init(&fd, prop, dnnl_unidirectional_left2right, &d.x, &d.state, &d.wl, &d.wi,
-                                         &d.bias, &d.out, &d.state, 0);
+        ? dnnl_lstm_forward_desc_init(&fd, prop, dnnl_unidirectional_left2right, &e->d.x, &e->d.state, &e->d.state, &e->d.wl, &e->d.wi,
+                                      &e->d.bias, &e->d.out, &e->d.state, &e->d.state, 0)
+        : dnnl_lbr_gru_forward_desc_init(&fd, prop, dnnl_unidirectional_left2right, &e->d.x, &e->d.state, &e->d.wl, &e->d.wi,
+                                         &e->d.bias, &e->d.out, &e->d.state, 0);
     dnnl_primitive_attr_t attr = user_scratchpad();
     if (!attr) return 0;
     if (s != dnnl_success || dnnl_primitive_desc_create(&fpd, &fd, attr, g.engine, NULL) != dnnl_success) {
@@ -160,18 +162,19 @@ static int build(entry_t *e) {
     e->fwdWeights[0] = *query(fpd, DNNL_ARG_WEIGHTS_LAYER);
     e->fwdWeights[1] = *query(fpd, DNNL_ARG_WEIGHTS_ITER);
     e->workspace = *query(fpd, DNNL_ARG_WORKSPACE);
-    int ok = dnnl_primitive_create(&e->fwd, fpd) == dnnl_success && scratchpad_for(fpd, &e->fwdScratch) &&
-             reorder_for(&d.wlKeras, &e->fwdWeights[0], &e->fwdReorder[0], &e->fwdPacked[0], &e->fwdReorderScratch[0]) &&
-             reorder_for(&d.wiKeras, &e->fwdWeights[1], &e->fwdReorder[1], &e->fwdPacked[1], &e->fwdReorderScratch[1]);
+    e->zeros = calloc((size_t)(4 * e->U + e->B * e->U), sizeof(float));
+    int ok = e->zeros && dnnl_primitive_create(&e->fwd, fpd) == dnnl_success && scratchpad_for(fpd, &e->fwdScratch) &&
+             reorder_for(&e->d.wlKeras, &e->fwdWeights[0], &e->fwdReorder[0], &e->fwdPacked[0], &e->fwdReorderScratch[0]) &&
+             reorder_for(&e->d.wiKeras, &e->fwdWeights[1], &e->fwdReorder[1], &e->fwdPacked[1], &e->fwdReorderScratch[1]);
     if (ok && e->training) {
         // Gradients of the weights come out in Keras's layout, added to what is there.
         s = e->cell == 0
-            ? dnnl_lstm_backward_desc_init(&bd, dnnl_backward, dnnl_unidirectional_left2right, &d.x, &d.state, &d.state,
-                                           &d.wl, &d.wi, &d.bias, &d.out, &d.state, &d.state, &d.x, &d.state, &d.state,
-                                           &d.wlKeras, &d.wiKeras, &d.bias, &d.out, &d.state, &d.state, 0)
-            : dnnl_lbr_gru_backward_desc_init(&bd, dnnl_backward, dnnl_unidirectional_left2right, &d.x, &d.state, &d.wl,
-                                              &d.wi, &d.bias, &d.out, &d.state, &d.x, &d.state, &d.wlKeras, &d.wiKeras,
-                                              &d.bias, &d.out, &d.state, 0);
+            ? dnnl_lstm_backward_desc_init(&bd, dnnl_backward, dnnl_unidirectional_left2right, &e->d.x, &e->d.state, &e->d.state,
+                                           &e->d.wl, &e->d.wi, &e->d.bias, &e->d.out, &e->d.state, &e->d.state, &e->d.x, &e->d.state, &e->d.state,
+                                           &e->d.wlKeras, &e->d.wiKeras, &e->d.bias, &e->d.out, &e->d.state, &e->d.state, 0)
+            : dnnl_lbr_gru_backward_desc_init(&bd, dnnl_backward, dnnl_unidirectional_left2right, &e->d.x, &e->d.state, &e->d.wl,
+                                              &e->d.wi, &e->d.bias, &e->d.out, &e->d.state, &e->d.x, &e->d.state, &e->d.wlKeras, &e->d.wiKeras,
+                                              &e->d.bias, &e->d.out, &e->d.state, 0);
         ok = s == dnnl_success && dnnl_primitive_desc_create(&bpd, &bd, attr, g.engine, fpd) == dnnl_success;
         if (ok) {
             e->bwdWeights[0] = *query(bpd, DNNL_ARG_WEIGHTS_LAYER);
@@ -179,11 +182,10 @@ static int build(entry_t *e) {
             long B = e->B, T = e->T, D = e->D, U = e->U;
             e->dOut = malloc((size_t)(T * B * U) * sizeof(float));
             e->dx = malloc((size_t)(T * B * D) * sizeof(float));
-            e->zeros = calloc((size_t)(4 * U + B * U), sizeof(float));
-            ok = e->dOut && e->dx && e->zeros && dnnl_primitive_create(&e->bwd, bpd) == dnnl_success &&
+            ok = e->dOut && e->dx && dnnl_primitive_create(&e->bwd, bpd) == dnnl_success &&
                  scratchpad_for(bpd, &e->bwdScratch) &&
-                 reorder_for(&d.wlKeras, &e->bwdWeights[0], &e->bwdReorder[0], &e->bwdPacked[0], &e->bwdReorderScratch[0]) &&
-                 reorder_for(&d.wiKeras, &e->bwdWeights[1], &e->bwdReorder[1], &e->bwdPacked[1], &e->bwdReorderScratch[1]);
+                 reorder_for(&e->d.wlKeras, &e->bwdWeights[0], &e->bwdReorder[0], &e->bwdPacked[0], &e->bwdReorderScratch[0]) &&
+                 reorder_for(&e->d.wiKeras, &e->bwdWeights[1], &e->bwdReorder[1], &e->bwdPacked[1], &e->bwdReorderScratch[1]);
         }
     }
     dnnl_primitive_attr_destroy(attr);
@@ -292,11 +294,8 @@ int lk_onednn_rnn_forward(int cell, int training, long B, long T, long D, long U
     entry_t *e = lookup(cell, training, B, T, D, U);
     struct lk_rnn_tape *t = e && training ? take_tape(e) : NULL;
     if (!e || (training && !t)) { pthread_mutex_unlock(&g.lock); return 0; }
-    descs_t d;
-    make_descs(&d, cell, B, T, D, U, training ? dnnl_tnc : dnnl_ntc, dnnl_format_tag_any);
-    const float *xin = x, *noBias = e->zeros;
-    float *outBuf = out, *ownZeros = NULL;
-    if (!bias && !noBias) noBias = ownZeros = calloc((size_t)4 * U, sizeof(float));
+    const float *xin = x;
+    float *outBuf = out;
     if (t) {
         swap_bt(x, t->x, B, T, D);
         memcpy(t->h0, h0, (size_t)(B * U) * sizeof(float));
@@ -306,20 +305,19 @@ int lk_onednn_rnn_forward(int cell, int training, long B, long T, long D, long U
     enum { N = 10 };
     int fresh[N] = {1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
     dnnl_memory_t m[N] = {
-        mem(&d.x, xin), mem(&d.state, h0), cell == 0 ? mem(&d.state, c0) : NULL,
-        weights(e->fwdReorder[0], e->fwdPacked[0], e->fwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3], kernelStamp,
+        mem(&e->d.x, xin), mem(&e->d.state, h0), cell == 0 ? mem(&e->d.state, c0) : NULL,
+        weights(e->fwdReorder[0], e->fwdPacked[0], e->fwdReorderScratch[0], &e->d.wlKeras, kernel, &fresh[3], kernelStamp,
                 &e->packedStamp[0]),
-        weights(e->fwdReorder[1], e->fwdPacked[1], e->fwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4],
+        weights(e->fwdReorder[1], e->fwdPacked[1], e->fwdReorderScratch[1], &e->d.wiKeras, recurrent, &fresh[4],
                 recurrentStamp, &e->packedStamp[1]),
-        mem(&d.bias, bias ? bias : noBias), mem(&d.out, outBuf), mem(&d.state, hT),
-        cell == 0 ? mem(&d.state, cT) : NULL, t && t->workspace ? mem(&e->workspace, t->workspace) : NULL,
+        mem(&e->d.bias, bias ? bias : e->zeros), mem(&e->d.out, outBuf), mem(&e->d.state, hT),
+        cell == 0 ? mem(&e->d.state, cT) : NULL, t && t->workspace ? mem(&e->workspace, t->workspace) : NULL,
     };
     static const int ids[N] = {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_SRC_ITER_C, DNNL_ARG_WEIGHTS_LAYER,
                                DNNL_ARG_WEIGHTS_ITER, DNNL_ARG_BIAS, DNNL_ARG_DST_LAYER, DNNL_ARG_DST_ITER,
                                DNNL_ARG_DST_ITER_C, DNNL_ARG_WORKSPACE};
-    int ok = (bias || noBias) && run(e->fwd, e->fwdScratch, m, ids, N);
+    int ok = run(e->fwd, e->fwdScratch, m, ids, N);
     release(m, fresh, N);
-    free(ownZeros);
     if (t && ok) {
         swap_bt(t->out, out, T, B, U);
         memcpy(t->hT, hT, (size_t)(B * U) * sizeof(float));
@@ -339,8 +337,6 @@ int lk_onednn_rnn_backward(lk_rnn_tape *t, const float *kernel, const float *rec
     entry_t *e = t->e;
     int cell = e->cell;
     long B = e->B, T = e->T, D = e->D, U = e->U;
-    descs_t d;
-    make_descs(&d, cell, B, T, D, U, dnnl_tnc, dnnl_format_tag_any);
     float *scratchBias = dBias ? NULL : calloc((size_t)4 * U, sizeof(float));
     if (!dBias && !scratchBias) return 0;
     pthread_mutex_lock(&g.lock);
@@ -351,15 +347,15 @@ int lk_onednn_rnn_backward(lk_rnn_tape *t, const float *kernel, const float *rec
     int fresh[N];
     for (int i = 0; i < N; i++) fresh[i] = 1;
     dnnl_memory_t m[N] = {
-        mem(&d.x, t->x), mem(&d.state, t->h0), cell == 0 ? mem(&d.state, t->c0) : NULL,
-        weights(e->bwdReorder[0], e->bwdPacked[0], e->bwdReorderScratch[0], &d.wlKeras, kernel, &fresh[3], 0, NULL),
-        weights(e->bwdReorder[1], e->bwdPacked[1], e->bwdReorderScratch[1], &d.wiKeras, recurrent, &fresh[4], 0, NULL),
-        mem(&d.bias, bias ? bias : e->zeros), mem(&d.out, t->out), mem(&d.state, t->hT),
-        cell == 0 ? mem(&d.state, t->cT) : NULL, t->workspace ? mem(&e->workspace, t->workspace) : NULL,
-        mem(&d.x, e->dx), mem(&d.state, dh0), cell == 0 ? mem(&d.state, dc0) : NULL,
-        mem(&d.wlKeras, dKernel), mem(&d.wiKeras, dRecurrent), mem(&d.bias, dBias ? dBias : scratchBias),
-        mem(&d.out, e->dOut), mem(&d.state, dhT ? dhT : zeroState),
-        cell == 0 ? mem(&d.state, dcT ? dcT : zeroState) : NULL,
+        mem(&e->d.x, t->x), mem(&e->d.state, t->h0), cell == 0 ? mem(&e->d.state, t->c0) : NULL,
+        weights(e->bwdReorder[0], e->bwdPacked[0], e->bwdReorderScratch[0], &e->d.wlKeras, kernel, &fresh[3], 0, NULL),
+        weights(e->bwdReorder[1], e->bwdPacked[1], e->bwdReorderScratch[1], &e->d.wiKeras, recurrent, &fresh[4], 0, NULL),
+        mem(&e->d.bias, bias ? bias : e->zeros), mem(&e->d.out, t->out), mem(&e->d.state, t->hT),
+        cell == 0 ? mem(&e->d.state, t->cT) : NULL, t->workspace ? mem(&e->workspace, t->workspace) : NULL,
+        mem(&e->d.x, e->dx), mem(&e->d.state, dh0), cell == 0 ? mem(&e->d.state, dc0) : NULL,
+        mem(&e->d.wlKeras, dKernel), mem(&e->d.wiKeras, dRecurrent), mem(&e->d.bias, dBias ? dBias : scratchBias),
+        mem(&e->d.out, e->dOut), mem(&e->d.state, dhT ? dhT : zeroState),
+        cell == 0 ? mem(&e->d.state, dcT ? dcT : zeroState) : NULL,
     };
     static const int ids[N] = {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_SRC_ITER_C, DNNL_ARG_WEIGHTS_LAYER,
                                DNNL_ARG_WEIGHTS_ITER, DNNL_ARG_BIAS, DNNL_ARG_DST_LAYER, DNNL_ARG_DST_ITER,

@@ -5,10 +5,14 @@ import XCTest
 /// The oneDNN path (Keras's fused-kernel cases of LSTM and GRU) against LSTMKit's own step loop, on the
 /// same weights and inputs: outputs, final states and every gradient. The Keras fixtures run on both
 /// paths as well (`make test` repeats the parity suites with `LSTMKIT_ONEDNN=always`).
-final class OneDNNTests: XCTestCase {
-    // These tests use small shapes: every pass goes to oneDNN whatever its size.
+/// Tests of the oneDNN path use small shapes: every eligible pass goes to oneDNN whatever its size, and
+/// the switches are put back afterwards.
+class OneDNNTestCase: XCTestCase {
     override func setUp() { OneDNN.minimumWork = 0 }
     override func tearDown() { LSTMKit.useOneDNN = true; OneDNN.minimumWork = OneDNN.defaultMinimumWork }
+}
+
+final class OneDNNTests: OneDNNTestCase {
 
     private var disabledByEnvironment: Bool { ProcessInfo.processInfo.environment["LSTMKIT_ONEDNN"] == "0" }
 
@@ -172,9 +176,7 @@ final class OneDNNTests: XCTestCase {
 /// A notebook runs every cell on a new thread: a oneDNN primitive created while one cell ran (and
 /// whose thread has ended) must still run in the next cell. Before the scratchpads were owned by
 /// LSTMKit this crashed the worker (SIGSEGV in notebook 02's third fit).
-final class OneDNNThreadTests: XCTestCase {
-    override func setUp() { OneDNN.minimumWork = 0 }
-    override func tearDown() { OneDNN.minimumWork = OneDNN.defaultMinimumWork }
+final class OneDNNThreadTests: OneDNNTestCase {
 
     func testAPassCreatedOnAnEndedThreadRunsOnANewOne() throws {
         try XCTSkipIf(ProcessInfo.processInfo.environment["LSTMKIT_ONEDNN"] == "0", "LSTMKIT_ONEDNN=0")
@@ -202,9 +204,7 @@ final class OneDNNThreadTests: XCTestCase {
 
 /// Inference keeps oneDNN's packed copy of the weights while they are unchanged; every way of changing
 /// them must be seen by the next prediction.
-final class OneDNNPackedWeightsTests: XCTestCase {
-    override func setUp() { OneDNN.minimumWork = 0 }
-    override func tearDown() { LSTMKit.useOneDNN = true; OneDNN.minimumWork = OneDNN.defaultMinimumWork }
+final class OneDNNPackedWeightsTests: OneDNNTestCase {
 
     private func stepLoopPrediction(_ model: Model, _ x: Tensor) throws -> Tensor {
         LSTMKit.useOneDNN = false

@@ -46,9 +46,11 @@ enum OneDNN {
     /// The saved forward state of a training pass, freed with it.
     final class Tape {
         let pointer: OpaquePointer
+        let cell: Cell
         let batch: Int, steps: Int, inputs: Int, units: Int
-        init(_ pointer: OpaquePointer, batch: Int, steps: Int, inputs: Int, units: Int) {
+        init(_ pointer: OpaquePointer, cell: Cell, batch: Int, steps: Int, inputs: Int, units: Int) {
             self.pointer = pointer
+            self.cell = cell
             (self.batch, self.steps, self.inputs, self.units) = (batch, steps, inputs, units)
         }
         deinit { lk_rnn_tape_free(pointer) }
@@ -95,16 +97,16 @@ enum OneDNN {
         servedPasses += 1
         return Forward(sequence: Tensor(uncheckedShape: [b, t, u], scalars: out), h: Tensor(uncheckedShape: [b, u], scalars: hT),
                        c: c0 == nil ? nil : Tensor(uncheckedShape: [b, u], scalars: cT),
-                       tape: slot.pointee.map { Tape($0, batch: b, steps: t, inputs: d, units: u) })
+                       tape: slot.pointee.map { Tape($0, cell: cell, batch: b, steps: t, inputs: d, units: u) })
     }
 
     /// The backward pass of a taped forward: the weight gradients are added to `kernel.grad` and
     /// `recurrent.grad`, the oneDNN bias gradient to `biasGrad` (4u) when given. Returns dx (B, T, d),
     /// dh0 and (LSTM) dc0.
     static func backward(_ tape: Tape, kernel: Parameter, recurrent: Parameter, bias: [Float]?,
-                         biasGrad: UnsafeMutablePointer<Float>?, dSequence: Tensor?, dh: Tensor?, dc: Tensor?,
-                         lstm: Bool) -> (dx: Tensor, dh0: Tensor, dc0: Tensor?) {
-        let b = tape.batch, t = tape.steps, d = tape.inputs, u = tape.units
+                         biasGrad: UnsafeMutablePointer<Float>?, dSequence: Tensor?, dh: Tensor?,
+                         dc: Tensor?) -> (dx: Tensor, dh0: Tensor, dc0: Tensor?) {
+        let b = tape.batch, t = tape.steps, d = tape.inputs, u = tape.units, lstm = tape.cell == .lstm
         var dx = [Float](repeating: 0, count: b * t * d)
         var dh0 = [Float](repeating: 0, count: b * u), dc0 = [Float](repeating: 0, count: lstm ? b * u : 0)
         var ok: Int32 = 0

@@ -279,7 +279,7 @@ public final class GRU: Recurrent {
             var dFused = [Float](repeating: 0, count: 4 * U)
             let g = dFused.withUnsafeMutableBufferPointer { db in
                 OneDNN.backward(tape, kernel: kernel, recurrent: recurrentKernel, bias: fused, biasGrad: db.baseAddress,
-                                dSequence: dSeq, dh: dFinal[0], dc: nil, lstm: false)
+                                dSequence: dSeq, dh: dFinal[0], dc: nil)
             }
             if let bias {
                 // d(sum)/d(each part) = 1: z and r gradients go to both rows.

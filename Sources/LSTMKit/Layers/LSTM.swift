@@ -347,7 +347,7 @@ public final class LSTM: Recurrent {
             }
             func pull(_ biasGrad: UnsafeMutablePointer<Float>?) -> (dx: Tensor, dh0: Tensor, dc0: Tensor?) {
                 OneDNN.backward(tape, kernel: kernel, recurrent: recurrentKernel, bias: bias?.value.scalars, biasGrad: biasGrad,
-                                dSequence: dSeq, dh: dFinal[0], dc: dFinal[1], lstm: true)
+                                dSequence: dSeq, dh: dFinal[0], dc: dFinal[1])
             }
             let g = bias.map { b in b.grad.withUnsafeMutableBufferPointer { pull($0.baseAddress) } } ?? pull(nil)
             return (g.dx, [g.dh0, g.dc0!])
