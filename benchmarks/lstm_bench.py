@@ -165,16 +165,11 @@ def child_main(args):
 
 
 def cpu_jiffies():
-    """(busy, total) jiffies of the whole machine since boot, from /proc/stat."""
+    """(busy, total, steal) jiffies of the whole machine since boot, from /proc/stat; steal is the time the
+    hypervisor gave this VM's cores to others."""
     v = list(map(int, open("/proc/stat").readline().split()[1:]))
     idle = v[3] + v[4]
-    return sum(v) - idle, sum(v)
-
-
-def steal_jiffies():
-    """Jiffies the hypervisor gave this VM's cores to others (/proc/stat "steal"), since boot."""
-    v = list(map(int, open("/proc/stat").readline().split()[1:]))
-    return v[7] if len(v) > 7 else 0
+    return sum(v) - idle, sum(v), (v[7] if len(v) > 7 else 0)
 
 
 def wait_until_quiet(limit_s=90.0, idle_share=0.9):
@@ -183,9 +178,9 @@ def wait_until_quiet(limit_s=90.0, idle_share=0.9):
     several-fold. Returns the seconds waited."""
     start = time.perf_counter()
     while time.perf_counter() - start < limit_s:
-        b0, t0 = cpu_jiffies()
+        b0, t0, _ = cpu_jiffies()
         time.sleep(1.5)
-        b1, t1 = cpu_jiffies()
+        b1, t1, _ = cpu_jiffies()
         if (t1 - t0) and 1 - (b1 - b0) / (t1 - t0) >= idle_share:
             break
     return time.perf_counter() - start
@@ -195,8 +190,7 @@ def peak_rss_mib_of(cmd, env=None):
     """Runs one benchmark process; returns its JSON result, its own peak RSS (MiB, from wait4), wall time,
     and `other_load`: the cores' busy time not spent by this process, as a share of the machine."""
     waited = wait_until_quiet()
-    busy0, total0 = cpu_jiffies()
-    steal0 = steal_jiffies()
+    busy0, total0, steal0 = cpu_jiffies()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env)
     out = proc.stdout.read().decode()
@@ -207,11 +201,11 @@ def peak_rss_mib_of(cmd, env=None):
     result = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
     result["peak_rss_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
     result["process_seconds"] = time.perf_counter() - start
-    busy1, total1 = cpu_jiffies()
+    busy1, total1, steal1 = cpu_jiffies()
     tick = os.sysconf("SC_CLK_TCK")
     own = (usage.ru_utime + usage.ru_stime) * tick
-    result["other_load"] = max(0.0, (busy1 - busy0 - own - (steal_jiffies() - steal0)) / max(1, total1 - total0))
-    result["steal"] = (steal_jiffies() - steal0) / max(1, total1 - total0)
+    result["other_load"] = max(0.0, (busy1 - busy0 - own - (steal1 - steal0)) / max(1, total1 - total0))
+    result["steal"] = (steal1 - steal0) / max(1, total1 - total0)
     result["waited_for_quiet_s"] = waited
     return result
 
