@@ -1,4 +1,5 @@
-// A persistent helper pool for the per-timestep row splits of the recurrent loops.
+// A persistent helper pool for the per-timestep row splits of the recurrent loops and the per-core
+// shares of small products (WeightRows.swift).
 //
 // Splitting an LSTM(256) step of a 64-row batch over two cores through DispatchQueue.concurrentPerform
 // gained only ~8% here: the helper thread sleeps between steps and waking it costs about as much as
@@ -6,6 +7,14 @@
 // each job, so the next timestep (a few µs later) starts at once, and block on a condition variable
 // after SPIN_SECONDS without work: unlike OpenBLAS's 0.1 s of sched_yield spinning, an idle pool
 // costs at most that much CPU after a recurrent pass ends.
+//
+// Chunk i is meant for helper i (WeightRows relies on the same core handling the same chunk), but each
+// chunk is claimed before it runs, and the caller claims and runs any chunk whose helper has not
+// claimed it STEAL_SECONDS after the caller finished its own. A helper that sleeps, or that the
+// scheduler placed on the caller's core (a new thread starts there, and a spinning caller keeps it
+// from running until the load balancer moves it: ~90 ms of a first fit on the 2-vCPU test VM), then
+// costs that delay instead of a wait for the scheduler.
+#define _GNU_SOURCE
 #include "CKernels.h"
 #include <immintrin.h>
 #include <pthread.h>
@@ -15,6 +24,7 @@
 
 #define MAX_HELPERS 3
 #define SPIN_SECONDS 200e-6
+#define STEAL_SECONDS 5e-6
 
 static struct {
     pthread_mutex_t lock;  // guards `sleepers` and the condition wait
@@ -22,13 +32,23 @@ static struct {
     int sleepers;
     int helpers;                 // threads started (chunk indices 1...helpers)
     atomic_long generation;      // bumped once per job; helpers run one chunk per new generation
-    atomic_long remaining;       // helpers that have not finished the current job
+    atomic_long finished;        // chunks of the current job that have finished
+    atomic_int claimed[MAX_HELPERS + 1];  // per chunk: taken by its helper or by the caller
     atomic_flag busy;            // one job at a time; other callers fall back
     lk_chunk_fn fn;              // the current job, published before `generation` (release)
     void *context;
     long chunks;
     long startGeneration[MAX_HELPERS + 1];  // the generation each helper was started at (it waits for the next)
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, ATOMIC_FLAG_INIT, 0, 0, 0, {0}};
+    int restoreAffinity[MAX_HELPERS + 1];   // whether the helper was started away from the caller's CPU
+    cpu_set_t allowed;                      // the process's CPUs when the helpers were started
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}, ATOMIC_FLAG_INIT, 0, 0, 0, {0}};
+
+// Runs chunk i of the current job if nobody has claimed it yet.
+static void run_if_unclaimed(long i) {
+    if (atomic_exchange_explicit(&pool.claimed[i], 1, memory_order_acq_rel)) return;
+    pool.fn(pool.context, i);
+    atomic_fetch_add_explicit(&pool.finished, 1, memory_order_acq_rel);
+}
 
 static double seconds(void) {
     struct timespec t;
@@ -39,6 +59,8 @@ static double seconds(void) {
 static void *helper_main(void *arg) {
     long index = (long)arg;
     long seen = pool.startGeneration[index];  // written before pthread_create, so visible here
+    // Started on another CPU than the caller's (see start_helper); from here on the scheduler may move it.
+    if (pool.restoreAffinity[index]) pthread_setaffinity_np(pthread_self(), sizeof pool.allowed, &pool.allowed);
     for (;;) {
         long g;
         double spinStart = 0;
@@ -46,6 +68,8 @@ static void *helper_main(void *arg) {
         while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
             _mm_pause();
             if (++spins % 256) continue;
+            // Let the caller run should the scheduler have put both on one CPU (it may, for a while).
+            if (spins % 8192 == 0) sched_yield();
             if (spinStart == 0) {
                 spinStart = seconds();
             } else if (seconds() - spinStart > SPIN_SECONDS) {
@@ -59,8 +83,9 @@ static void *helper_main(void *arg) {
             }
         }
         seen = g;
-        if (index < pool.chunks) pool.fn(pool.context, index);
-        atomic_fetch_sub_explicit(&pool.remaining, 1, memory_order_acq_rel);
+        // The claim (acquire) orders the reads of fn, context and chunks after the caller wrote them for
+        // the job whose claims it reset; a helper late enough to see a newer job's reset runs that job's chunk.
+        if (index < pool.chunks) run_if_unclaimed(index);
     }
     return 0;
 }
@@ -72,7 +97,7 @@ static void reset_in_child(void) {
     pthread_cond_init(&pool.wake, 0);
     pool.sleepers = 0;
     pool.helpers = 0;
-    atomic_store_explicit(&pool.remaining, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
     atomic_flag_clear_explicit(&pool.busy, memory_order_relaxed);
 }
 
@@ -90,6 +115,18 @@ int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        // A new thread starts on its creator's CPU, where it and the spinning caller would take turns until
+        // the load balancer moves one (tens of ms: most of a first autoencoder fit here). It starts on any
+        // other allowed CPU instead and widens its mask back once running.
+        int cpu = sched_getcpu();
+        pool.restoreAffinity[pool.helpers + 1] = 0;
+        if (cpu >= 0 && sched_getaffinity(0, sizeof pool.allowed, &pool.allowed) == 0 && CPU_ISSET(cpu, &pool.allowed)
+            && CPU_COUNT(&pool.allowed) > 1) {
+            cpu_set_t others = pool.allowed;
+            CPU_CLR(cpu, &others);
+            if (pthread_attr_setaffinity_np(&attributes, sizeof others, &others) == 0)
+                pool.restoreAffinity[pool.helpers + 1] = 1;
+        }
         pool.startGeneration[pool.helpers + 1] = atomic_load_explicit(&pool.generation, memory_order_relaxed);
         int failed = pthread_create(&thread, &attributes, helper_main, (void *)(long)(pool.helpers + 1));
         pthread_attr_destroy(&attributes);
@@ -102,16 +139,26 @@ int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context) {
     pool.fn = fn;
     pool.context = context;
     pool.chunks = chunks;
-    atomic_store_explicit(&pool.remaining, pool.helpers, memory_order_relaxed);
+    atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool.claimed[0], 1, memory_order_relaxed);
+    for (long i = 1; i < chunks; i++) atomic_store_explicit(&pool.claimed[i], 0, memory_order_release);
     atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
     pthread_mutex_lock(&pool.lock);
     if (pool.sleepers) pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     fn(context, 0);
+    atomic_fetch_add_explicit(&pool.finished, 1, memory_order_acq_rel);
     unsigned spins = 0;
-    while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) {
+    double since = 0;
+    while (atomic_load_explicit(&pool.finished, memory_order_acquire) < chunks) {
         _mm_pause();
-        if (++spins % 4096 == 0) sched_yield();  // a descheduled helper on a busy machine
+        if (++spins % 64) continue;
+        if (since == 0) {
+            since = seconds();
+        } else if (seconds() - since > STEAL_SECONDS) {
+            for (long i = 1; i < chunks; i++) run_if_unclaimed(i);   // a helper that has not started
+            if (spins % 4096 == 0) sched_yield();   // a claimed chunk whose helper was descheduled
+        }
     }
     atomic_flag_clear_explicit(&pool.busy, memory_order_release);
     return 1;

@@ -335,4 +335,17 @@ final class ParallelStepTests: XCTestCase {
         XCTAssertEqual(counts, expected)
     }
 
+    /// Between these jobs the helper goes to sleep (it spins 200 µs), so it wakes after the caller has
+    /// finished chunk 0 and the caller claims the helper's chunk itself: still exactly once per job.
+    func testHelperPoolRunsEveryChunkOnceWhenTheCallerTakesOver() {
+        var counts = [Int](repeating: 0, count: 2)
+        for job in 0..<200 {
+            if job % 2 == 0 { usleep(1_000) }
+            let ran = counts.withUnsafeMutableBufferPointer { slots in
+                Kernels.parallelChunks(2) { slots[$0] += 1 }
+            }
+            XCTAssertTrue(ran, "job \(job) was refused")
+        }
+        XCTAssertEqual(counts, [200, 200])
+    }
 }

@@ -44,15 +44,23 @@ enum BLAS {
     ///
     /// Shapes: op(A) is (m, k), op(B) is (k, n), C is (m, n); `lda/ldb/ldc` are row strides, which
     /// lets callers address one timestep of a (B, T, F) buffer without copying (ld = T·F).
+    ///
+    /// `split` names the operand that is a layer's weight matrix (see `WeightRows`): the product is then
+    /// shared between the cores by the weight's rows, so that each core touches only the rows it owns.
     static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                      alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                      b: UnsafePointer<Float>, ldb: Int,
-                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, split: WeightRows.Operand = .none) {
         if m == 0 || n == 0 { return }
         _ = configured
         if k == 0 {
             // BLAS leaves C untouched for k = 0 only when beta = 1; make the other cases explicit.
             if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } } }
+            return
+        }
+        if split != .none && singleThreadedDepth == 0
+            && WeightRows.gemm(split, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
             return
         }
         let chunks = m * n * k >= threadingThreshold && singleThreadedDepth == 0 ? maxThreads : 1
@@ -82,7 +90,7 @@ enum BLAS {
 
     /// One OpenBLAS call on the calling thread.
     @inline(__always)
-    private static func serialGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    static func serialGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m <= smallRowCount {

@@ -140,7 +140,8 @@ struct GateLayout {
         let ldo = ldo ?? k, ms = maskStride ?? k
         if groups == 1 {
             // One mask group: the gate order does not matter as long as dz and w share it.
-            BLAS.gemm(transB: true, m: m, n: k, k: columns, a: dz, lda: lddz, b: w, ldb: columns, beta: 0, c: out, ldc: ldo)
+            BLAS.gemm(transB: true, m: m, n: k, k: columns, a: dz, lda: lddz, b: w, ldb: columns, beta: 0, c: out, ldc: ldo,
+                      split: .n)
             if let mask {
                 for r in 0..<m {
                     let mr = maskRow(r) * ms + maskColumn

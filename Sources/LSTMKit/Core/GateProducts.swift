@@ -28,7 +28,7 @@ enum GateProducts {
         p.grad.withUnsafeMutableBufferPointer { g in
             let c = g.baseAddress!
             if groups == 1 {
-                BLAS.gemm(transA: true, m: k, n: n, k: rows, a: a, lda: lda, b: dz, ldb: lddz, beta: 1, c: c, ldc: ldg)
+                BLAS.gemm(transA: true, m: k, n: n, k: rows, a: a, lda: lda, b: dz, ldb: lddz, beta: 1, c: c, ldc: ldg, split: .m)
                 return
             }
             for gate in 0..<gates {

@@ -178,7 +178,7 @@ public final class LSTM: Recurrent {
         // z = x_g · kernel for all steps at once: (BT, D)·(D, 4U).
         layout.withColumns(kernel.value, kernelCols) { w in withInput { xin in
             if inGroups == 1 {
-                BLAS.gemm(m: B * T, n: G, k: D, a: xin, lda: ldx, b: w, ldb: G, beta: 0, c: z.p, ldc: G)
+                BLAS.gemm(m: B * T, n: G, k: D, a: xin, lda: ldx, b: w, ldb: G, beta: 0, c: z.p, ldc: G, split: .k)
             } else {
                 for blk in layout.blocks {
                     BLAS.gemm(m: B * T, n: blk.width, k: D, a: xin + blk.gate * B * T * D, lda: D, b: w + blk.column, ldb: G,
@@ -197,7 +197,7 @@ public final class LSTM: Recurrent {
                     // z_s[rows, chunk] += h_{s-1} · recurrentKernel[:, chunk]: (rows, U)·(U, 4w), rows strided by T.
                     if recGroups == 1 {
                         BLAS.gemm(m: rows.count, n: 4 * w, k: U, a: hSlot(0, s) + r0 * ldh, lda: ldh, b: uw + col, ldb: G,
-                                  beta: 1, c: z.p + (r0 * T + s) * G + col, ldc: T * G)
+                                  beta: 1, c: z.p + (r0 * T + s) * G + col, ldc: T * G, split: .k)
                     } else {
                         for g in 0..<4 {
                             BLAS.gemm(m: rows.count, n: w, k: U, a: hSlot(g, s) + r0 * ldh, lda: ldh, b: uw + col + g * w,

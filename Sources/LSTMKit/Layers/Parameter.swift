@@ -50,8 +50,13 @@ public final class Parameter {
     /// Resets the gradient to zeros (keeps its storage when uniquely owned).
     public func zeroGrad() {
         if grad.shape != value.shape { grad = Tensor(uncheckedShape: value.shape, repeating: 0); return }
+        let rows = value.rank == 2 ? value.shape[0] : 1
         grad.withUnsafeMutableBufferPointer { g in
-            for i in 0..<g.count { g[i] = 0 }
+            guard let base = g.baseAddress else { return }
+            // Each core clears the rows it computes and updates (`WeightRows`).
+            WeightRows.forEachOwnedRange(rows: rows, count: g.count) { r in
+                (base + r.lowerBound).update(repeating: 0, count: r.count)
+            }
         }
     }
 

@@ -40,6 +40,9 @@ public class Optimizer {
     }
 
     /// Applies one update to `parameters` using their `grad`, then advances `iterations`.
+    ///
+    /// The rules are elementwise, so a weight matrix's rows are updated by the cores that own them in the
+    /// products (`WeightRows`): its weights, gradient and slots stay in that core's cache.
     public func update(_ parameters: [Parameter]) {
         let trainable = parameters.filter(\.trainable)
         if builtFor.isEmpty { builtFor = trainable }
@@ -47,15 +50,34 @@ public class Optimizer {
         for p in trainable {
             let id = ObjectIdentifier(p)
             var state = slots.removeValue(forKey: id) ?? Array(repeating: [Float](repeating: 0, count: p.count), count: slotsPerParameter)
-            let grad = p.grad
+            let grad = p.grad, rows = p.value.rank == 2 ? p.value.shape[0] : 1
             grad.withUnsafeBufferPointer { g in
                 p.value.withUnsafeMutableBufferPointer { w in
-                    apply(weights: w, gradient: g, slots: &state, step: step)
+                    guard let wp = w.baseAddress, let gp = g.baseAddress else { return }
+                    Optimizer.withSlotPointers(&state) { s in
+                        WeightRows.forEachOwnedRange(rows: rows, count: w.count) { r in
+                            apply(weights: wp + r.lowerBound, gradient: gp + r.lowerBound, slots: s.map { $0 + r.lowerBound },
+                                  count: r.count, step: step)
+                        }
+                    }
                 }
             }
             slots[id] = state
         }
         iterations = step
+    }
+
+    /// Calls `body` with a pointer to each slot array's elements (each array moved out while in use, so the
+    /// writes through the pointers need no copy).
+    private static func withSlotPointers(_ slots: inout [[Float]], from i: Int = 0, _ pointers: [UnsafeMutablePointer<Float>] = [],
+                                         _ body: ([UnsafeMutablePointer<Float>]) -> Void) {
+        if i == slots.count { body(pointers); return }
+        var slot = slots[i]
+        slots[i] = []
+        slot.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress { withSlotPointers(&slots, from: i + 1, pointers + [base], body) }
+        }
+        slots[i] = slot
     }
 
     /// Forgets all state (slots and step count), as a freshly constructed optimizer.
@@ -65,8 +87,11 @@ public class Optimizer {
         iterations = 0
     }
 
-    /// The update rule for one parameter; `step` is the 1-based update number.
-    func apply(weights: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+    /// The update rule over `count` elements of one parameter (`slots` point at the same elements of each
+    /// slot array, in `slotNames` order); `step` is the 1-based update number. Called concurrently for
+    /// disjoint ranges of one parameter.
+    func apply(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>],
+               count: Int, step: Int) {
         preconditionFailure("internal: \(type(of: self)) must override apply")
     }
 
@@ -124,21 +149,13 @@ public final class Adam: Optimizer {
         ["learning_rate": Double(learningRate), "beta_1": Double(beta1), "beta_2": Double(beta2), "epsilon": Double(epsilon)]
     }
 
-    override func apply(weights w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+    override func apply(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>],
+                        count: Int, step: Int) {
         let t = Float(step)
         let alpha = learningRate * (1 - Foundation.pow(beta2, t)).squareRoot() / (1 - Foundation.pow(beta1, t))
-        let (b1c, b2c, eps) = (1 - beta1, 1 - beta2, epsilon)
-        var (first, second) = (slots[0], slots[1])
-        slots = []  // keeps `first` and `second` uniquely owned, so the loop writes in place
-        first.withUnsafeMutableBufferPointer { m in
-            second.withUnsafeMutableBufferPointer { v in
-                guard let wp = w.baseAddress, let mp = m.baseAddress, let vp = v.baseAddress, let gp = g.baseAddress else { return }
-                // One fused pass in C, vectorised for the widest instruction set available (see `Kernels`).
-                Kernels.adamUpdate(weights: wp, gradient: gp, first: mp, second: vp, count: w.count,
-                                   alpha: alpha, b1c: b1c, b2c: b2c, eps: eps)
-            }
-        }
-        slots = [first, second]
+        // One fused pass in C, vectorised for the widest instruction set available (see `Kernels`).
+        Kernels.adamUpdate(weights: w, gradient: g, first: slots[0], second: slots[1], count: count,
+                           alpha: alpha, b1c: 1 - beta1, b2c: 1 - beta2, eps: epsilon)
     }
 }
 
@@ -163,18 +180,17 @@ public final class SGD: Optimizer {
         ["learning_rate": Double(learningRate), "momentum": Double(momentum), "nesterov": nesterov ? 1 : 0]
     }
 
-    override func apply(weights w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+    override func apply(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>],
+                        count: Int, step: Int) {
         let lr = learningRate
         guard momentum != 0 else {
-            for i in 0..<w.count { w[i] -= g[i] * lr }
+            for i in 0..<count { w[i] -= g[i] * lr }
             return
         }
-        let mu = momentum, nesterov = self.nesterov
-        slots[0].withUnsafeMutableBufferPointer { m in
-            for i in 0..<w.count {
-                m[i] = m[i] * mu - g[i] * lr
-                w[i] += nesterov ? (m[i] * mu - g[i] * lr) : m[i]
-            }
+        let mu = momentum, nesterov = self.nesterov, m = slots[0]
+        for i in 0..<count {
+            m[i] = m[i] * mu - g[i] * lr
+            w[i] += nesterov ? (m[i] * mu - g[i] * lr) : m[i]
         }
     }
 }
@@ -208,36 +224,27 @@ public final class RMSprop: Optimizer {
          "epsilon": Double(epsilon), "centered": centered ? 1 : 0]
     }
 
-    override func apply(weights w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>, slots: inout [[Float]], step: Int) {
+    override func apply(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>],
+                        count: Int, step: Int) {
         let (lr, r, eps, mu) = (learningRate, rho, epsilon, momentum)
-        var state = slots
-        slots = []  // keeps each slot uniquely owned while the loop writes through pointers
-        let count = w.count, centered = self.centered, hasMomentum = momentum > 0
-        var velocity = state[0]
-        var average = centered ? state[hasMomentum ? 2 : 1] : []
-        var moment = hasMomentum ? state[1] : []
-        state = []
-        velocity.withUnsafeMutableBufferPointer { v in
-            average.withUnsafeMutableBufferPointer { a in
-                moment.withUnsafeMutableBufferPointer { m in
-                    for i in 0..<count {
-                        v[i] = r * v[i] + (1 - r) * (g[i] * g[i])
-                        var denominator = v[i] + eps
-                        if centered {
-                            a[i] = r * a[i] + (1 - r) * g[i]
-                            denominator = v[i] - a[i] * a[i] + eps
-                        }
-                        let increment = (lr * g[i]) / denominator.squareRoot()
-                        if hasMomentum {
-                            m[i] = mu * m[i] + increment
-                            w[i] -= m[i]
-                        } else {
-                            w[i] -= increment
-                        }
-                    }
-                }
+        let centered = self.centered, hasMomentum = momentum > 0
+        // Slots in `slotNames` order: velocity, then momentum (if any), then the average gradient (if centered).
+        let v = slots[0], m: UnsafeMutablePointer<Float>? = hasMomentum ? slots[1] : nil
+        let a: UnsafeMutablePointer<Float>? = centered ? slots[hasMomentum ? 2 : 1] : nil
+        for i in 0..<count {
+            v[i] = r * v[i] + (1 - r) * (g[i] * g[i])
+            var denominator = v[i] + eps
+            if let a {
+                a[i] = r * a[i] + (1 - r) * g[i]
+                denominator = v[i] - a[i] * a[i] + eps
+            }
+            let increment = (lr * g[i]) / denominator.squareRoot()
+            if let m {
+                m[i] = mu * m[i] + increment
+                w[i] -= m[i]
+            } else {
+                w[i] -= increment
             }
         }
-        slots = [velocity] + (hasMomentum ? [moment] : []) + (centered ? [average] : [])
     }
 }

@@ -1,0 +1,115 @@
+import XCTest
+@testable import LSTMKit
+
+/// The opt-in split of small products and of the optimizer by weight rows (`WeightRows`): each product and
+/// each update must give what the one-core path gives, whichever core computes which rows.
+final class WeightRowsTests: XCTestCase {
+    private var generator = SeededGenerator(seed: 11)
+    private var savedChunks = 1
+
+    override func setUp() {
+        super.setUp()
+        savedChunks = WeightRows.chunks
+    }
+
+    override func tearDown() {
+        WeightRows.chunks = savedChunks
+        super.tearDown()
+    }
+
+    private func randomFloats(_ n: Int) -> [Float] {
+        (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
+    }
+
+    /// `BLAS.gemm` with `split` on two owners against the same call on one; returns the largest difference.
+    private func splitAgainstSerial(_ split: WeightRows.Operand, transA: Bool = false, transB: Bool = false,
+                                    m: Int, n: Int, k: Int, beta: Float) -> Float {
+        let lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 3, ldc = n + 2
+        let a = randomFloats((transA ? k : m) * lda), b = randomFloats((transB ? n : k) * ldb), c0 = randomFloats(m * ldc)
+        func run(chunks: Int) -> [Float] {
+            WeightRows.chunks = chunks
+            var c = c0
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, b: bp.baseAddress!,
+                          ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc, split: split)
+            } } }
+            return c
+        }
+        let one = run(chunks: 1), two = run(chunks: 2)
+        // Padding columns of C are never written.
+        for i in 0..<m { for j in n..<ldc { XCTAssertEqual(two[i * ldc + j], c0[i * ldc + j], "padding (\(i), \(j)) of \(split)") } }
+        return zip(one, two).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    func testProductsSplitByWeightRowsMatchOneCore() {
+        // x·kernel and h·recurrentKernel: partial sums over the weight's rows (order of the sum changes).
+        XCTAssertLessThan(splitAgainstSerial(.k, m: 5, n: 512, k: 128, beta: 1), 1e-5)
+        XCTAssertLessThan(splitAgainstSerial(.k, m: 15, n: 256, k: 67, beta: 0), 1e-5)
+        // Weight gradients xᵀ·dz: each owner computes its rows of C (OpenBLAS may block a part differently
+        // from the whole, so the last bit can differ).
+        XCTAssertLessThan(splitAgainstSerial(.m, transA: true, m: 129, n: 256, k: 15, beta: 1), 1e-5)
+        // Input gradients dz·kernelᵀ: each owner computes its columns of C.
+        XCTAssertLessThan(splitAgainstSerial(.n, transB: true, m: 5, n: 131, k: 512, beta: 0), 1e-5)
+    }
+
+    func testSmallWeightsAndProductsStayWhole() {
+        WeightRows.chunks = 2
+        XCTAssertFalse(WeightRows.splits(rows: 8, work: 1 << 20), "fewer rows than minimumRows")
+        XCTAssertFalse(WeightRows.splits(rows: 128, work: 100), "less work than minimumWork")
+        XCTAssertTrue(WeightRows.splits(rows: 128, work: 5 * 128 * 512))
+        var ranges: [Range<Int>] = []
+        WeightRows.forEachOwnedRange(rows: 2, count: 1024) { ranges.append($0) }
+        XCTAssertEqual(ranges, [0..<1024])
+    }
+
+    func testOwnedRangesCoverEachRowOnce() {
+        WeightRows.chunks = 2
+        var covered = [Int](repeating: 0, count: 129 * 256)
+        covered.withUnsafeMutableBufferPointer { c in
+            // Each owner writes only its own range.
+            WeightRows.forEachOwnedRange(rows: 129, count: 129 * 256) { r in for i in r { c[i] += 1 } }
+        }
+        XCTAssertEqual(Set(covered), [1])
+    }
+
+    /// The optimizers are elementwise, so updating each owner's rows on its own core must be bit-identical.
+    func testOptimizersGiveTheSameWeightsSplitOrNot() throws {
+        for make in [{ Adam() as Optimizer }, { SGD(learningRate: 0.1, momentum: 0.9, nesterov: true) },
+                     { RMSprop(momentum: 0.5, centered: true) }] {
+            var finals: [[Float]] = []
+            for chunks in [1, 2] {
+                WeightRows.chunks = chunks
+                generator = SeededGenerator(seed: 3)
+                let p = Parameter(try Tensor(shape: [64, 256], scalars: randomFloats(64 * 256)), name: "kernel", layerName: "lstm")
+                let optimizer = make()
+                for _ in 0..<3 {
+                    p.zeroGrad()
+                    XCTAssertEqual(Set(p.grad.scalars), [0], "zeroGrad with \(chunks) owner(s)")
+                    p.grad = try Tensor(shape: [64, 256], scalars: randomFloats(64 * 256))
+                    optimizer.update([p])
+                }
+                finals.append(p.value.scalars)
+            }
+            XCTAssertEqual(finals[0], finals[1], "\(make().className): split update differs")
+        }
+    }
+
+    /// A whole fit of the tutorial's autoencoder shape (relu LSTMs, batch 5) with and without the split.
+    func testAutoencoderTrainsTheSameSplitOrNot() throws {
+        var losses: [[Float]] = []
+        for chunks in [1, 2] {
+            WeightRows.chunks = chunks
+            LSTMKit.setRandomSeed(1)
+            let x = try Tensor.randomUniform([5, 3, 2], low: 0, high: 1)
+            let model = try Sequential([
+                Input(shape: [3, 2]), LSTM(units: 128, activation: .relu, returnSequences: true), LSTM(units: 64, activation: .relu),
+                RepeatVector(3), LSTM(units: 64, activation: .relu, returnSequences: true),
+                LSTM(units: 128, activation: .relu, returnSequences: true), TimeDistributed(Dense(units: 2)),
+            ])
+            model.compile(optimizer: Adam(), loss: .mse)
+            losses.append(try model.fit(x, x, epochs: 20, batchSize: 5, verbose: 0)["loss"]!)
+        }
+        XCTAssertLessThan(losses[0].last!, losses[0].first! * 0.9, "the fit must learn")
+        for (a, b) in zip(losses[0], losses[1]) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(a))) }
+    }
+}
