@@ -29,7 +29,8 @@ func autoencoder(epochs: Int) throws {
     let history = try model.fit(x, x, epochs: epochs, batchSize: 5, verbose: 0)
     let seconds = now() - start
     emit(["framework": "lstmkit", "workload": "autoencoder", "epochs": epochs, "fit_seconds": seconds,
-          "final_loss": Double(history["loss"]!.last!)])
+          "final_loss": Double(history["loss"]!.last!), "splits_small_products": LSTMKit.splitsSmallProducts,
+          "core_handoff_ns": LSTMKit.coreHandoffNanoseconds ?? -1])
 }
 
 /// Two stacked LSTM(256) (or GRU(256)) on (T 50, 32 features), Dense(1), mse, Adam, batch 64.

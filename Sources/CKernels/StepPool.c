@@ -163,3 +163,21 @@ int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context) {
     atomic_flag_clear_explicit(&pool.busy, memory_order_release);
     return 1;
 }
+
+static void nothing(void *context, long chunk) {
+    (void)context;
+    (void)chunk;
+}
+
+double lk_parallel_handoff_ns(long chunks, long jobs) {
+    double best = -1;
+    for (int batch = 0; batch < 3; batch++) {
+        double start = seconds();
+        for (long j = 0; j < jobs; j++) {
+            if (!lk_parallel_chunks(chunks, nothing, 0)) return -1;
+        }
+        double each = (seconds() - start) / (double)jobs * 1e9;
+        if (best < 0 || each < best) best = each;
+    }
+    return best;
+}

@@ -39,6 +39,10 @@ typedef void (*lk_chunk_fn)(void *context, long chunk);
 /// running anything when the pool is busy with another caller or chunks − 1 exceeds its 3 helpers.
 int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context);
 
+/// The cost of one empty job of `chunks` chunks on the pool, in ns: the fastest of three batches of `jobs`
+/// jobs (the first call also starts the helpers). −1 when the pool is busy with another caller.
+double lk_parallel_handoff_ns(long chunks, long jobs);
+
 /// The OpenBLAS kernel set in use, with a note when LSTMKit replaced OpenBLAS's fallback choice (a CPU
 /// model newer than the library) or OPENBLAS_CORETYPE chose it. The check and the replacement ran once,
 /// when the library loaded (a constructor in OpenBLASCore.c); this only reads the result.

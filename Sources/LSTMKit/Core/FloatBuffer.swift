@@ -26,7 +26,7 @@ final class FloatBuffer {
     init(copying t: Tensor) {
         count = t.count
         p = BufferPool.take(Swift.max(count, 1))
-        p.update(repeating: 0, count: Swift.max(count, 1))
+        if count == 0 { p.update(repeating: 0, count: 1) }
         t.withUnsafeBufferPointer { src in if count > 0 { p.update(from: src.baseAddress!, count: count) } }
     }
 
@@ -62,9 +62,9 @@ enum BufferPool {
             }
             lock.unlock()
         }
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        p.initialize(repeating: 0, count: count)
-        return p
+        // Not cleared: a pooled buffer comes back with old contents too, so callers (`FloatBuffer`) clear
+        // what they need cleared.
+        return UnsafeMutablePointer<Float>.allocate(capacity: count)
     }
 
     /// Returns an allocation from `take`, keeping it for reuse while under the cap.
@@ -107,7 +107,7 @@ extension Parameter {
                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int) {
         grad.withUnsafeMutableBufferPointer { g in
             BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      beta: 1, c: g.baseAddress!, ldc: n)
+                      beta: 1, c: g.baseAddress!, ldc: n, split: transA && !transB ? .m : .none)
         }
     }
 

@@ -10,7 +10,7 @@ enum GateProducts {
                         w: UnsafePointer<Float>, ldw: Int? = nil, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let n = gates * width, ldw = ldw ?? n
         if groups == 1 {
-            BLAS.gemm(m: m, n: n, k: k, a: a, lda: lda, b: w, ldb: ldw, beta: beta, c: c, ldc: ldc)
+            BLAS.gemm(m: m, n: n, k: k, a: a, lda: lda, b: w, ldb: ldw, beta: beta, c: c, ldc: ldc, split: .k)
             return
         }
         for g in 0..<gates {
@@ -47,7 +47,7 @@ enum GateProducts {
                               out: UnsafeMutablePointer<Float>) {
         let n = gates * width, ldw = ldw ?? n
         if groups == 1 {
-            BLAS.gemm(transB: true, m: m, n: k, k: n, a: dz, lda: lddz, b: w, ldb: ldw, beta: 0, c: out, ldc: k)
+            BLAS.gemm(transB: true, m: m, n: k, k: n, a: dz, lda: lddz, b: w, ldb: ldw, beta: 0, c: out, ldc: k, split: .n)
             if let mask { for r in 0..<m { let mr = maskRow(r) * k; for j in 0..<k { out[r * k + j] *= mask[mr + j] } } }
             return
         }

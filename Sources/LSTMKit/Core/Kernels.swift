@@ -57,6 +57,13 @@ enum Kernels {
         }
     }
 
+    /// What one empty job of `chunks` chunks costs on the step pool, in ns (fastest of three batches of
+    /// `jobs`); nil when the pool is busy with another caller.
+    static func parallelHandoffNanoseconds(chunks: Int, jobs: Int) -> Double? {
+        let ns = lk_parallel_handoff_ns(chunks, jobs)
+        return ns < 0 ? nil : ns
+    }
+
     /// Which compiled variant runs on this machine: `avx512`, `avx2` or `baseline`.
     static var variant: String { String(cString: lk_kernel_variant()) }
 

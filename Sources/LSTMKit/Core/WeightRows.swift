@@ -1,7 +1,7 @@
 import Foundation
 
 /// Shares the small products of a training step, and the optimizer's pass, between the cores by
-/// weight rows. Off unless the environment sets `LSTMKIT_WEIGHT_ROWS=1` (see "Measured" below).
+/// weight rows, while the cores are close enough for it to pay (`Mode.measured`).
 ///
 /// With a small batch (the tutorial autoencoder's 5 rows), no product is large enough for the batch-row
 /// split of `Parallel` to pay, and one core does all the work while the other idles. Splitting each product
@@ -11,15 +11,19 @@ import Foundation
 /// 164–241 µs once the other core had written half of the gradient.
 ///
 /// So every weight matrix of `rows` rows is owned in row blocks: owner i has rows
-/// `rows·i/chunks ..< rows·(i+1)/chunks`. Each product that involves a weight is split so that each core
-/// multiplies only its rows, each core writes the gradient of its rows, and the optimizer and `zeroGrad`
-/// handle each owner's rows on that owner's core. The weights, their gradients and the optimizer's slots
-/// then stay in the cache of the core that owns them from one step to the next.
+/// `rows·i/chunks ..< rows·(i+1)/chunks`. Each product that involves a weight (below 2²¹ multiply-adds)
+/// is computed in those blocks, so that each core multiplies only its rows and writes the gradient of its
+/// rows, and the optimizer and `zeroGrad` handle each owner's rows on that owner's core. The weights, their
+/// gradients and the optimizer's slots then stay in the cache of the core that owns them from one step to
+/// the next.
 ///
-/// Measured (same VM, tutorial autoencoder fit, 300 epochs, 20 fits in 10 alternating processes each):
-/// on one core 0.128–0.139 s (median 0.133); split, median 0.113 and 0.100 at best, but 6 of the 20 fits
-/// took 0.19–0.25 s, in runs where every part of the step, on both cores, was slower. That mode came and
-/// went with the VM's placement and was not pinned down, so the split stays opt-in.
+/// The blocks depend only on the shapes and the core count. Whether they run concurrently is decided
+/// at run time (`runsConcurrently`); when they do not, the caller runs them one after the other, so the
+/// arithmetic, and every result, is the same either way: a fit is reproducible from run to run.
+///
+/// Measured (same VM, tutorial autoencoder fit, 300 epochs): on one core 0.128–0.139 s (median 0.133);
+/// concurrent, 0.100–0.11 s while the two vCPUs shared a core complex, and 0.19–0.25 s while they did not,
+/// which the hand-off measurement tells apart (see `handoffLimit`).
 enum WeightRows {
     /// Which operand of `BLAS.gemm` is a weight matrix, and so which dimension follows its rows.
     enum Operand {
@@ -35,15 +39,62 @@ enum WeightRows {
         case n
     }
 
-    /// The number of owners: the core count (at most 4) with `LSTMKIT_WEIGHT_ROWS=1`, else 1 (nothing is
-    /// split). Tests set it directly.
-    nonisolated(unsafe) static var chunks = ProcessInfo.processInfo.environment["LSTMKIT_WEIGHT_ROWS"] == "1" ? Parallel.maxChunks : 1
+    /// When the owners' blocks run concurrently (`LSTMKIT_WEIGHT_ROWS`: `0` never, `1` always, unset:
+    /// `measured`). Results are the same in every mode.
+    enum Mode {
+        case off, on
+        /// While the step pool's measured hand-off says the cores share a cache (`handoffLimit`).
+        case measured
+    }
 
-    /// Weights with fewer rows stay whole on the calling thread.
+    nonisolated(unsafe) static var mode: Mode = {
+        switch ProcessInfo.processInfo.environment["LSTMKIT_WEIGHT_ROWS"] {
+        case "0": return .off
+        case "1": return .on
+        default: return .measured
+        }
+    }()
+
+    /// The number of owners: the core count, at most 4. Tests set it directly.
+    nonisolated(unsafe) static var chunks = Parallel.maxChunks
+
+    /// The most an empty job may cost on the step pool for the split to pay, in ns. Measured on the 2-vCPU
+    /// EPYC VM, whose two vCPUs the host moved between cores: ~0.2 µs when they shared a core complex (L3),
+    /// and the split gained; ~0.7 µs when they sat on different dies, and every line the two cores
+    /// exchanged (activations, partial sums) cost so much that split fits took 0.19–0.25 s against 0.13 s.
+    static let handoffLimit = 400.0
+
+    /// Split decisions between two measurements of the hand-off (a measurement is 96 empty jobs).
+    static let probeInterval = 4096
+
+    nonisolated(unsafe) private static var untilProbe = 0
+    nonisolated(unsafe) private static var handoffIsFast = false
+
+    /// The last measured hand-off, in ns (nil before the first measurement or when the pool was busy).
+    nonisolated(unsafe) private(set) static var lastHandoff: Double?
+
+    /// Whether the owners' blocks run concurrently now (measuring the hand-off when due). Only the
+    /// scheduling depends on it: the blocks, and so every result, are the same either way.
+    static var runsConcurrently: Bool {
+        guard chunks > 1, BLAS.singleThreadedDepth == 0 else { return false }
+        switch mode {
+        case .off: return false
+        case .on: return true
+        case .measured: break
+        }
+        if untilProbe <= 0 {
+            untilProbe = probeInterval
+            lastHandoff = Kernels.parallelHandoffNanoseconds(chunks: chunks, jobs: 32)
+            handoffIsFast = (lastHandoff ?? .infinity) < handoffLimit
+        }
+        untilProbe -= 1
+        return handoffIsFast
+    }
+
+    /// Weights with fewer rows stay whole.
     static let minimumRows = 16
 
-    /// Products smaller than this (multiply-adds) and optimizer passes over fewer weights stay on the calling
-    /// thread even for split weights (their rows were never touched by another core then).
+    /// Products smaller than this (multiply-adds) and optimizer passes over fewer weights stay whole.
     static let minimumWork = 1 << 14
 
     /// Products whose k-split partial sums would exceed this many elements use `BLAS`'s own split instead.
@@ -53,19 +104,28 @@ enum WeightRows {
     @inline(__always)
     static func edge(_ i: Int, rows: Int) -> Int { rows * i / chunks }
 
-    /// Whether a weight of `rows` rows, with `work` multiply-adds in its product, is split at all.
+    /// Whether a weight of `rows` rows, with `work` multiply-adds in its product, is computed in owner blocks.
+    /// It depends on the shapes and the core count only, so results do not change from run to run.
     @inline(__always)
     static func splits(rows: Int, work: Int) -> Bool {
         chunks > 1 && rows >= minimumRows && work >= minimumWork
     }
 
-    /// `BLAS.gemm` split by the weight's rows on the step pool; false, with nothing done, when the product
-    /// is not split (too small, or the pool is busy with another caller).
+    /// Runs `body(0..<chunks)`: on the step pool while that pays, else one after the other here.
+    private static func runBlocks(_ body: (Int) -> Void) {
+        if runsConcurrently && Kernels.parallelChunks(chunks, body) { return }
+        for i in 0..<chunks { body(i) }
+    }
+
+    /// `BLAS.gemm` computed in blocks of the weight's rows, one block per owner; false, with nothing done,
+    /// when the product is not split (no weight, or too small). The blocks are the same whether they run
+    /// concurrently or not, so a product's result does not depend on the machine's state.
     static func gemm(_ operand: Operand, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
         let chunks = self.chunks
-        guard chunks > 1 else { return false }
+        // Large products keep `BLAS`'s own split (row or column blocks on Dispatch), on every core.
+        guard m * n * k < BLAS.threadingThreshold else { return false }
         switch operand {
         case .none:
             return false
@@ -73,7 +133,7 @@ enum WeightRows {
             guard splits(rows: k, work: m * n * k), (chunks - 1) * m * n <= maximumPartial else { return false }
             // Owner 0 adds its share into C; the others write partial products, added after the join.
             let partial = FloatBuffer(uninitialized: (chunks - 1) * m * n)
-            let done = Kernels.parallelChunks(chunks) { i in
+            runBlocks { i in
                 let k0 = edge(i, rows: k), k1 = edge(i + 1, rows: k)
                 let ai = transA ? a + k0 * lda : a + k0, bi = transB ? b + k0 : b + k0 * ldb
                 if i == 0 {
@@ -84,7 +144,6 @@ enum WeightRows {
                                     b: bi, ldb: ldb, beta: 0, c: partial.p + (i - 1) * m * n, ldc: n)
                 }
             }
-            guard done else { return false }
             for i in 1..<chunks {
                 let p = partial.p + (i - 1) * m * n
                 for r in 0..<m {
@@ -95,31 +154,52 @@ enum WeightRows {
             return true
         case .m:
             guard splits(rows: m, work: m * n * k) else { return false }
-            return Kernels.parallelChunks(chunks) { i in
+            runBlocks { i in
                 let m0 = edge(i, rows: m), m1 = edge(i + 1, rows: m)
                 BLAS.serialGemm(transA: transA, transB: transB, m: m1 - m0, n: n, k: k, alpha: alpha,
                                 a: transA ? a + m0 : a + m0 * lda, lda: lda, b: b, ldb: ldb,
                                 beta: beta, c: c + m0 * ldc, ldc: ldc)
             }
+            return true
         case .n:
             guard splits(rows: n, work: m * n * k) else { return false }
-            return Kernels.parallelChunks(chunks) { i in
+            runBlocks { i in
                 let n0 = edge(i, rows: n), n1 = edge(i + 1, rows: n)
                 BLAS.serialGemm(transA: transA, transB: transB, m: m, n: n1 - n0, k: k, alpha: alpha,
                                 a: a, lda: lda, b: transB ? b + n0 * ldb : b + n0, ldb: ldb,
                                 beta: beta, c: c + n0, ldc: ldc)
             }
+            return true
         }
     }
 
     /// Runs `body(range)` over the element ranges of a (rows, columns) weight that each owner updates,
-    /// each on its owner's core; one call over everything when the weight is not split.
+    /// each on its owner's core while the split runs concurrently; one call over everything when the weight
+    /// is not split. For elementwise updates the result is the same either way.
     static func forEachOwnedRange(rows: Int, count: Int, _ body: (Range<Int>) -> Void) {
         let columns = rows > 0 ? count / rows : 0
-        if splits(rows: rows, work: count), rows * columns == count, BLAS.singleThreadedDepth == 0,
-           Kernels.parallelChunks(chunks, { i in body(edge(i, rows: rows) * columns..<edge(i + 1, rows: rows) * columns) }) {
+        guard splits(rows: rows, work: count), rows * columns == count, runsConcurrently,
+              Kernels.parallelChunks(chunks, { i in body(edge(i, rows: rows) * columns..<edge(i + 1, rows: rows) * columns) })
+        else {
+            body(0..<count)
             return
         }
-        body(0..<count)
     }
+}
+
+extension LSTMKit {
+    /// Whether LSTM layers share their small products (a small batch, e.g. the tutorials' 5 rows) and the
+    /// optimizer's update between the cores by weight rows. Default true, and then used only while a
+    /// measurement of the cores' hand-off, repeated every few thousand products, says it pays (two cores
+    /// on different dies, or a core another process holds, do not). `LSTMKIT_WEIGHT_ROWS=0` in the
+    /// environment turns it off for the process and `=1` uses it without measuring. Results do not depend
+    /// on it: the products are computed in the same blocks, one after the other, when it is off.
+    public static var splitsSmallProducts: Bool {
+        get { WeightRows.mode != .off && WeightRows.chunks > 1 }
+        set { WeightRows.mode = newValue ? (WeightRows.mode == .on ? .on : .measured) : .off }
+    }
+
+    /// The last measured cost of handing an empty job to the other core(s) and back, in ns (nil before the
+    /// first measurement, or when another thread held the helpers). Below 400 ns the split is used.
+    public static var coreHandoffNanoseconds: Double? { WeightRows.lastHandoff }
 }

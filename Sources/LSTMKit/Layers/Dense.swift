@@ -78,6 +78,7 @@ public final class Dense: Layer {
         try validateWeightOptions("kernel", shape: [d, units], initializer: kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint)
         try validateWeightOptions("bias", shape: [units], initializer: biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint)
         kernel = addParameter("kernel", try kernelInitializer.make([d, units]), regularizer: kernelRegularizer, constraint: kernelConstraint)
+        kernel.ownedByRows = true   // its products are split by rows (`WeightRows`)
         if useBias { bias = addParameter("bias", try biasInitializer.make([units]), regularizer: biasRegularizer, constraint: biasConstraint) }
     }
 
@@ -94,7 +95,7 @@ public final class Dense: Layer {
             }
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
                 BLAS.gemm(m: n, n: u, k: d, a: xp.baseAddress!, lda: d, b: wp.baseAddress!, ldb: u,
-                          beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: u)
+                          beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: u, split: .k)
             } }
             activation.apply(yp.baseAddress!, count: n * u, rowLength: u)
         }
@@ -114,7 +115,7 @@ public final class Dense: Layer {
                     // dKernel += xᵀ · dz: (d, n)·(n, u)
                     kernel.grad.withUnsafeMutableBufferPointer { gk in
                         BLAS.gemm(transA: true, m: d, n: u, k: n, a: xp.baseAddress!, lda: d,
-                                  b: dzp.baseAddress!, ldb: u, beta: 1, c: gk.baseAddress!, ldc: u)
+                                  b: dzp.baseAddress!, ldb: u, beta: 1, c: gk.baseAddress!, ldc: u, split: .m)
                     }
                 }
                 // dBias += Σ_rows dz
@@ -125,7 +126,7 @@ public final class Dense: Layer {
                 kernel.value.withUnsafeBufferPointer { wp in
                     dx.withUnsafeMutableBufferPointer { dxp in
                         BLAS.gemm(transB: true, m: n, n: d, k: u, a: dzp.baseAddress!, lda: u,
-                                  b: wp.baseAddress!, ldb: u, beta: 0, c: dxp.baseAddress!, ldc: d)
+                                  b: wp.baseAddress!, ldb: u, beta: 0, c: dxp.baseAddress!, ldc: d, split: .n)
                     }
                 }
             }

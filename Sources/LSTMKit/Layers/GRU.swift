@@ -76,6 +76,8 @@ public final class GRU: Recurrent {
         kernel = addParameter("kernel", try kernelInitializer.make([d, 3 * u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
         recurrentKernel = addParameter("recurrent_kernel", try recurrentInitializer.make([u, 3 * u]),
                                        regularizer: recurrentRegularizer, constraint: recurrentConstraint)
+        kernel.ownedByRows = true   // their products are split by rows (`WeightRows`)
+        recurrentKernel.ownedByRows = true
         if useBias {
             bias = addParameter("bias", try biasInitializer.make(resetAfter ? [2, 3 * u] : [3 * u]), regularizer: biasRegularizer, constraint: biasConstraint)
         }
@@ -149,7 +151,7 @@ public final class GRU: Recurrent {
                     if !resetAfter {
                         // (r ⊙ h)·U_h: (B, U)·(U, U) into block h of rec, then added to the candidate.
                         BLAS.gemm(m: rows.count, n: U, k: U, a: rh.p + r0 * U, lda: T * U, b: uw + 2 * U, ldb: G,
-                                  beta: 0, c: rec.p + r0 * G + 2 * U, ldc: T * G)
+                                  beta: 0, c: rec.p + r0 * G + 2 * U, ldc: T * G, split: .k)
                         for b in rows { let r = b * T + s; for k in 0..<U { xz.p[r * G + 2 * U + k] += rec.p[r * G + 2 * U + k] } }
                     }
                     for b in rows {
@@ -203,7 +205,7 @@ public final class GRU: Recurrent {
                         if !resetAfter {
                             // d(r⊙h) = dĥ_pre · U_hᵀ, then d r and the direct d h share.
                             BLAS.gemm(transB: true, m: rows.count, n: U, k: U, a: dR.p + r0 * G + 2 * U, lda: T * G, b: uw + 2 * U, ldb: G,
-                                      beta: 0, c: dRH.p + b0 * U, ldc: U)
+                                      beta: 0, c: dRH.p + b0 * U, ldc: U, split: .n)
                             for b in rows {
                                 let r = b * T + s
                                 if let maskP, maskP[r] == 0 { continue }
@@ -237,7 +239,8 @@ public final class GRU: Recurrent {
                                         into: recurrentKernel, ldg: G)
             if !resetAfter {
                 recurrentKernel.grad.withUnsafeMutableBufferPointer { g in
-                    BLAS.gemm(transA: true, m: U, n: U, k: B * T, a: rh.p, lda: U, b: dR.p + 2 * U, ldb: G, beta: 1, c: g.baseAddress! + 2 * U, ldc: G)
+                    BLAS.gemm(transA: true, m: U, n: U, k: B * T, a: rh.p, lda: U, b: dR.p + 2 * U, ldb: G, beta: 1, c: g.baseAddress! + 2 * U, ldc: G,
+                              split: .m)
                 }
             }
             if let bias {

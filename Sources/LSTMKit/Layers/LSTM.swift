@@ -83,6 +83,9 @@ public final class LSTM: Recurrent {
         kernel = addParameter("kernel", try kernelInitializer.make([d, 4 * u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
         recurrentKernel = addParameter("recurrent_kernel", try recurrentInitializer.make([u, 4 * u]),
                                        regularizer: recurrentRegularizer, constraint: recurrentConstraint)
+        // The step loop splits these two matrices' products by rows (`WeightRows`).
+        kernel.ownedByRows = true
+        recurrentKernel.ownedByRows = true
         if useBias {
             let b: Tensor
             if unitForgetBias {

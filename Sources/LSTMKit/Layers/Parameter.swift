@@ -23,6 +23,12 @@ public final class Parameter {
     public internal(set) var regularizer: Regularizer?
     /// Projection applied after every optimizer step (the layer's `kernelConstraint` etc.), if any.
     public internal(set) var constraint: Constraint?
+    /// Whether the layer splits this matrix's products between the cores by rows (`WeightRows`), so that
+    /// `zeroGrad` and the optimizer should handle each core's rows on that core too.
+    var ownedByRows = false
+
+    /// The row count `WeightRows.forEachOwnedRange` splits by: the matrix's rows when `ownedByRows`, else 1.
+    var ownedRows: Int { ownedByRows && value.rank == 2 ? value.shape[0] : 1 }
 
     /// Creates a parameter with a zero gradient.
     public init(_ value: Tensor, name: String, layerName: String) {
@@ -50,7 +56,7 @@ public final class Parameter {
     /// Resets the gradient to zeros (keeps its storage when uniquely owned).
     public func zeroGrad() {
         if grad.shape != value.shape { grad = Tensor(uncheckedShape: value.shape, repeating: 0); return }
-        let rows = value.rank == 2 ? value.shape[0] : 1
+        let rows = ownedRows
         grad.withUnsafeMutableBufferPointer { g in
             guard let base = g.baseAddress else { return }
             // Each core clears the rows it computes and updates (`WeightRows`).

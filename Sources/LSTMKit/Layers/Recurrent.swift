@@ -160,8 +160,7 @@ public class Recurrent: Layer {
             r.pullback = { dSeq, dFinal in inner(dSeq.map { try! $0 * m3 }, dFinal) }
         }
 
-        let last = r.sequence.lastStep()
-        var outputs = [returnSequences ? r.sequence : last]
+        var outputs = [returnSequences ? r.sequence : r.sequence.lastStep()]
         if returnState { outputs += r.finalStates }
         let outMask: Tensor? = returnSequences ? (masks.first ?? nil) : nil
         let goBackwards = self.goBackwards, returnSequences = self.returnSequences, returnState = self.returnState
@@ -170,8 +169,13 @@ public class Recurrent: Layer {
             var dSeq: Tensor? = nil
             if let g = grads[0] {
                 if returnSequences { dSeq = g } else {
+                    // Only the last step's output was used: its gradient goes there, zeros elsewhere.
                     var full = [Float](repeating: 0, count: b * t * u)
-                    for i in 0..<b { for k in 0..<u { full[(i * t + t - 1) * u + k] = g.scalars[i * u + k] } }
+                    if u > 0 {
+                        g.withUnsafeBufferPointer { gs in full.withUnsafeMutableBufferPointer { fs in
+                            for i in 0..<b { (fs.baseAddress! + (i * t + t - 1) * u).update(from: gs.baseAddress! + i * u, count: u) }
+                        } }
+                    }
                     dSeq = Tensor(uncheckedShape: [b, t, u], scalars: full)
                 }
             }
@@ -215,7 +219,11 @@ extension Tensor {
     func lastStep() -> Tensor {
         let b = shape[0], t = shape[1], u = shape[2]
         var out = [Float](repeating: 0, count: b * u)
-        for i in 0..<b { for k in 0..<u { out[i * u + k] = scalars[(i * t + t - 1) * u + k] } }
+        if u > 0 && t > 0 {
+            scalars.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<b { (o.baseAddress! + i * u).update(from: s.baseAddress! + (i * t + t - 1) * u, count: u) }
+            } }
+        }
         return Tensor(uncheckedShape: [b, u], scalars: out)
     }
 }

@@ -32,12 +32,21 @@ public final class RepeatVector: Layer {
     override func forward(_ inputs: [Tensor], masks: [Tensor?], training: Bool) throws -> LayerOutput {
         let x = inputs[0], b = x.shape[0], f = x.shape[1], n = self.n
         var y = [Float](repeating: 0, count: b * n * f)
-        for i in 0..<b { for t in 0..<n { for k in 0..<f { y[(i * n + t) * f + k] = x.scalars[i * f + k] } } }
+        if f > 0 {
+            x.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { ys in
+                for i in 0..<b { for t in 0..<n { (ys.baseAddress! + (i * n + t) * f).update(from: xs.baseAddress! + i * f, count: f) } }
+            } }
+        }
         return LayerOutput(outputs: [Tensor(uncheckedShape: [b, n, f], scalars: y)], masks: [nil]) { grads in
             guard let g = grads[0] else { return [nil] }
-            // dx = Σ_t dy[:, t, :]
+            // dx = Σ_t dy[:, t, :], summed in t order
             var dx = [Float](repeating: 0, count: b * f)
-            for i in 0..<b { for t in 0..<n { for k in 0..<f { dx[i * f + k] += g.scalars[(i * n + t) * f + k] } } }
+            g.withUnsafeBufferPointer { gs in dx.withUnsafeMutableBufferPointer { d in
+                for i in 0..<b { for t in 0..<n {
+                    let row = gs.baseAddress! + (i * n + t) * f, out = d.baseAddress! + i * f
+                    for k in 0..<f { out[k] += row[k] }
+                } }
+            } }
             return [Tensor(uncheckedShape: [b, f], scalars: dx)]
         }
     }

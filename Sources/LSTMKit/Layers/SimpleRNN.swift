@@ -61,6 +61,8 @@ public final class SimpleRNN: Recurrent {
         kernel = addParameter("kernel", try kernelInitializer.make([d, u]), regularizer: kernelRegularizer, constraint: kernelConstraint)
         recurrentKernel = addParameter("recurrent_kernel", try recurrentInitializer.make([u, u]),
                                        regularizer: recurrentRegularizer, constraint: recurrentConstraint)
+        kernel.ownedByRows = true   // their products are split by rows (`WeightRows`)
+        recurrentKernel.ownedByRows = true
         if useBias { bias = addParameter("bias", try biasInitializer.make([u]), regularizer: biasRegularizer, constraint: biasConstraint) }
     }
 
@@ -82,7 +84,8 @@ public final class SimpleRNN: Recurrent {
         let rmask: [Float]? = recurrentDropMask?.scalars
         if let bv = bias?.value.scalars { for r in 0..<(B * T) { for j in 0..<U { z.p[r * U + j] = bv[j] } } }
         kernel.value.withUnsafeBufferPointer { w in
-            BLAS.gemm(m: B * T, n: U, k: D, a: xd.p, lda: D, b: w.baseAddress!, ldb: U, beta: bias == nil ? 0 : 1, c: z.p, ldc: U)
+            BLAS.gemm(m: B * T, n: U, k: D, a: xd.p, lda: D, b: w.baseAddress!, ldb: U, beta: bias == nil ? 0 : 1, c: z.p, ldc: U,
+                      split: .k)
         }
         recurrentKernel.value.withUnsafeBufferPointer { uw in
             for s in 0..<T {
@@ -95,7 +98,7 @@ public final class SimpleRNN: Recurrent {
                     }
                     let r0 = rows.lowerBound * T + s
                     BLAS.gemm(m: rows.count, n: U, k: U, a: hPrev.p + r0 * U, lda: T * U, b: uw.baseAddress!, ldb: U,
-                              beta: 1, c: z.p + r0 * U, ldc: T * U)
+                              beta: 1, c: z.p + r0 * U, ldc: T * U, split: .k)
                     for b in rows {
                         let r = b * T + s, zp = z.p + r * U, op = out.p + r * U
                         act.apply(zp, count: U, rowLength: U)
@@ -127,7 +130,7 @@ public final class SimpleRNN: Recurrent {
                         }
                         let b0 = rows.lowerBound
                         BLAS.gemm(transB: true, m: rows.count, n: U, k: U, a: dz.p + (b0 * T + s) * U, lda: T * U, b: uw.baseAddress!,
-                                  ldb: U, beta: 0, c: dhNew.p + b0 * U, ldc: U)
+                                  ldb: U, beta: 0, c: dhNew.p + b0 * U, ldc: U, split: .n)
                         for b in rows {
                             if let maskP, maskP[b * T + s] == 0 { continue }
                             let dhb = dh.p + b * U, nb = dhNew.p + b * U
@@ -141,7 +144,8 @@ public final class SimpleRNN: Recurrent {
             bias?.accumulateColumnSums(dz.p, rowCount: B * T, stride: U, n: U)
             let dx = FloatBuffer(B * T * D)
             kernel.value.withUnsafeBufferPointer { w in
-                BLAS.gemm(transB: true, m: B * T, n: D, k: U, a: dz.p, lda: U, b: w.baseAddress!, ldb: U, beta: 0, c: dx.p, ldc: D)
+                BLAS.gemm(transB: true, m: B * T, n: D, k: U, a: dz.p, lda: U, b: w.baseAddress!, ldb: U, beta: 0, c: dx.p, ldc: D,
+                          split: .n)
             }
             if let m = inputDropMask {
                 for b in 0..<B { for t in 0..<T { for k in 0..<D { dx.p[(b * T + t) * D + k] *= m.scalars[b * D + k] } } }

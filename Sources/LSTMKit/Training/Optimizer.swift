@@ -41,8 +41,9 @@ public class Optimizer {
 
     /// Applies one update to `parameters` using their `grad`, then advances `iterations`.
     ///
-    /// The rules are elementwise, so a weight matrix's rows are updated by the cores that own them in the
-    /// products (`WeightRows`): its weights, gradient and slots stay in that core's cache.
+    /// The rules are elementwise, so the rows of a matrix whose products are split by rows
+    /// (`Parameter.ownedByRows`) are updated by the cores that own them (`WeightRows`): its weights,
+    /// gradient and slots stay in that core's cache.
     public func update(_ parameters: [Parameter]) {
         let trainable = parameters.filter(\.trainable)
         if builtFor.isEmpty { builtFor = trainable }
@@ -50,7 +51,7 @@ public class Optimizer {
         for p in trainable {
             let id = ObjectIdentifier(p)
             var state = slots.removeValue(forKey: id) ?? Array(repeating: [Float](repeating: 0, count: p.count), count: slotsPerParameter)
-            let grad = p.grad, rows = p.value.rank == 2 ? p.value.shape[0] : 1
+            let grad = p.grad, rows = p.ownedRows
             grad.withUnsafeBufferPointer { g in
                 p.value.withUnsafeMutableBufferPointer { w in
                     guard let wp = w.baseAddress, let gp = g.baseAddress else { return }
