@@ -59,6 +59,22 @@ final class WeightRowsTests: XCTestCase {
         XCTAssertLessThan(splitAgainstSerial(.n, transB: true, m: 5, n: 131, k: 512, beta: 0), 1e-5)
     }
 
+    /// In the default mode the decision measures the hand-off, which a user can read; the public switch
+    /// turns concurrency off (the blocks, and so the results, stay: see the tests above).
+    func testMeasuredModeRecordsTheHandoffAndThePublicSwitch() {
+        WeightRows.chunks = 2
+        WeightRows.mode = .measured
+        _ = WeightRows.runsConcurrently
+        let handoff = LSTMKit.coreHandoffNanoseconds
+        XCTAssertNotNil(handoff, "no hand-off was measured")
+        XCTAssertGreaterThan(handoff ?? 0, 0)
+        LSTMKit.splitsSmallProducts = false
+        XCTAssertEqual(WeightRows.mode, .off)
+        XCTAssertFalse(WeightRows.runsConcurrently)
+        LSTMKit.splitsSmallProducts = true
+        XCTAssertEqual(WeightRows.mode, .measured)
+    }
+
     func testSmallWeightsAndProductsStayWhole() {
         WeightRows.chunks = 2
         XCTAssertFalse(WeightRows.splits(rows: 8, work: 1 << 20), "fewer rows than minimumRows")
