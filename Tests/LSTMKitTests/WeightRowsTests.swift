@@ -133,6 +133,37 @@ final class WeightRowsTests: XCTestCase {
         }
     }
 
+    /// Two threads training at once contend for the step pool (one of them runs its blocks in turn): each
+    /// fit must still give exactly what it gives alone.
+    func testTwoThreadsTrainingAtOnceGiveTheirLonelyResults() throws {
+        WeightRows.chunks = 2
+        WeightRows.mode = .on
+        func makeModel(seed: Int) throws -> (Sequential, Tensor) {
+            LSTMKit.setRandomSeed(seed)
+            let x = try Tensor.randomUniform([5, 3, 2], low: 0, high: 1)
+            let model = try Sequential([
+                Input(shape: [3, 2]), LSTM(units: 64, activation: .relu, returnSequences: true),
+                LSTM(units: 32, activation: .relu, returnSequences: true), TimeDistributed(Dense(units: 2)),
+            ])
+            model.compile(optimizer: Adam(), loss: .mse)
+            return (model, x)
+        }
+        var alone: [[Float]] = []
+        for seed in [1, 2] {
+            let (model, x) = try makeModel(seed: seed)
+            alone.append(try model.fit(x, x, epochs: 30, batchSize: 5, verbose: 0, shuffle: false)["loss"]!)
+        }
+        let pairs = try [makeModel(seed: 1), makeModel(seed: 2)]
+        var together: [[Float]] = [[], []]
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let (model, x) = pairs[i]
+            let losses = (try? model.fit(x, x, epochs: 30, batchSize: 5, verbose: 0, shuffle: false)["loss"]) ?? []
+            lock.lock(); together[i] = losses; lock.unlock()
+        }
+        XCTAssertEqual(together, alone)
+    }
+
     /// A whole fit of the tutorial's autoencoder shape (relu LSTMs, batch 5): with two owners the losses are
     /// bit-identical whether the blocks run concurrently or in turn (a fit is reproducible whatever the
     /// hand-off measured), and close to one owner's.
