@@ -141,6 +141,16 @@ final class GradientLayerTests: XCTestCase {
                           training: true, seed: 5)
     }
 
+    /// A layer used twice adds both uses' gradients: the first product overwrites the cleared gradient
+    /// (`Parameter.withGradientToAccumulate`), the second must add to it.
+    func testLayersAppliedTwiceAccumulateBothUses() throws {
+        let x = Input(shape: [3, 4])
+        let lstm = LSTM(units: 4, returnSequences: true, name: "twice_lstm"), dense = Dense(units: 4, name: "twice_dense")
+        let y = try dense(dense(lstm(lstm(x))))
+        let m = try Model(inputs: x, outputs: y)
+        try checker.check(m, [try Tensor.randomUniform([2, 3, 4], low: -1, high: 1)])
+    }
+
     func testAutoencoderWithSharedEncoder() throws {
         let x = Input(shape: [3, 2])
         let encoder = LSTM(units: 4, activation: .relu)

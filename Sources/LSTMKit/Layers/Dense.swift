@@ -113,9 +113,9 @@ public final class Dense: Layer {
             dz.withUnsafeBufferPointer { dzp in
                 x.withUnsafeBufferPointer { xp in
                     // dKernel += xᵀ · dz: (d, n)·(n, u)
-                    kernel.grad.withUnsafeMutableBufferPointer { gk in
+                    kernel.withGradientToAccumulate { gk, beta in
                         BLAS.gemm(transA: true, m: d, n: u, k: n, a: xp.baseAddress!, lda: d,
-                                  b: dzp.baseAddress!, ldb: u, beta: 1, c: gk.baseAddress!, ldc: u, split: .m)
+                                  b: dzp.baseAddress!, ldb: u, beta: beta, c: gk, ldc: u, split: .m)
                     }
                 }
                 // dBias += Σ_rows dz

@@ -12,7 +12,16 @@ public final class Parameter {
     /// a weight matrix while the stamp stays the same).
     private(set) var stamp: UInt64 = Parameter.newStamp()
     /// d(loss)/d(value) accumulated since the last `zeroGrad()`; same shape as `value`.
-    public var grad: Tensor
+    public var grad: Tensor {
+        get { clearIfStale(); return gradStorage }
+        set { gradStorage = newValue; gradIsStale = false }
+        _modify { clearIfStale(); yield &gradStorage }
+    }
+    /// The gradient's elements; stale (to be read as zeros) while `gradIsStale`.
+    private var gradStorage: Tensor
+    /// Set by `zeroGrad()` instead of clearing: the first product that adds into the gradient then
+    /// overwrites it (`withGradientToAccumulate`), and any other access clears it first.
+    private var gradIsStale = false
     /// Keras weight name within its layer: `kernel`, `recurrent_kernel`, `bias`.
     public let name: String
     /// Name of the layer that owns this parameter (`lstm_1`); wrapped layers keep their own name.
@@ -33,7 +42,7 @@ public final class Parameter {
     /// Creates a parameter with a zero gradient.
     public init(_ value: Tensor, name: String, layerName: String) {
         self.value = value
-        self.grad = Tensor(uncheckedShape: value.shape, repeating: 0)
+        self.gradStorage = Tensor(uncheckedShape: value.shape, repeating: 0)
         self.name = name
         self.layerName = layerName
     }
@@ -53,16 +62,39 @@ public final class Parameter {
     /// Number of scalars.
     public var count: Int { value.count }
 
-    /// Resets the gradient to zeros (keeps its storage when uniquely owned).
+    /// Resets the gradient to zeros (keeps its storage when uniquely owned). The clearing itself waits for
+    /// the first use: a weight-gradient product that covers the whole matrix overwrites it instead.
     public func zeroGrad() {
-        if grad.shape != value.shape { grad = Tensor(uncheckedShape: value.shape, repeating: 0); return }
+        if gradStorage.shape != value.shape {
+            gradStorage = Tensor(uncheckedShape: value.shape, repeating: 0)
+            gradIsStale = false
+            return
+        }
+        gradIsStale = true
+    }
+
+    /// Clears a stale gradient, each owner's rows on its core (`WeightRows`).
+    private func clearIfStale() {
+        guard gradIsStale else { return }
+        gradIsStale = false
         let rows = ownedRows
-        grad.withUnsafeMutableBufferPointer { g in
+        gradStorage.withUnsafeMutableBufferPointer { g in
             guard let base = g.baseAddress else { return }
-            // Each core clears the rows it computes and updates (`WeightRows`).
             WeightRows.forEachOwnedRange(rows: rows, count: g.count) { r in
                 (base + r.lowerBound).update(repeating: 0, count: r.count)
             }
+        }
+    }
+
+    /// Calls `body(gradient, beta)` for a product that adds into the whole gradient (`C = A·B + beta·C`
+    /// over every element): beta is 0 when the gradient was cleared since its last use (its old contents
+    /// are overwritten, which saves clearing them), else 1.
+    func withGradientToAccumulate(_ body: (UnsafeMutablePointer<Float>, Float) -> Void) {
+        let beta: Float = gradIsStale ? 0 : 1
+        gradIsStale = false
+        gradStorage.withUnsafeMutableBufferPointer { g in
+            guard let base = g.baseAddress else { return }
+            body(base, beta)
         }
     }
 
