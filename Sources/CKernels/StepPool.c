@@ -59,7 +59,7 @@ static double seconds(void) {
 static void *helper_main(void *arg) {
     long index = (long)arg;
     long seen = pool.startGeneration[index];  // written before pthread_create, so visible here
-    // Started on another CPU than the caller's (see start_helper); from here on the scheduler may move it.
+    // Started on another CPU than the caller's (see lk_parallel_chunks); from here on the scheduler may move it.
     if (pool.restoreAffinity[index]) pthread_setaffinity_np(pthread_self(), sizeof pool.allowed, &pool.allowed);
     for (;;) {
         long g;

@@ -142,7 +142,7 @@ final class GradientLayerTests: XCTestCase {
     }
 
     /// A layer used twice adds both uses' gradients: the first product overwrites the cleared gradient
-    /// (`Parameter.withGradientToAccumulate`), the second must add to it.
+    /// (`Parameter.accumulateProduct`), the second must add to it.
     func testLayersAppliedTwiceAccumulateBothUses() throws {
         let x = Input(shape: [3, 4])
         let lstm = LSTM(units: 4, returnSequences: true, name: "twice_lstm"), dense = Dense(units: 4, name: "twice_dense")

@@ -102,15 +102,6 @@ extension LSTMKit {
 }
 
 extension Parameter {
-    /// `grad += alpha·op(A)·op(B)` through sgemm with beta = 1 (grad is (m, n), row-major).
-    func accumulateProduct(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-                           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int) {
-        grad.withUnsafeMutableBufferPointer { g in
-            BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      beta: 1, c: g.baseAddress!, ldc: n, split: transA && !transB ? .m : .none)
-        }
-    }
-
     /// `grad[j] += Σ_r rows[r·stride + offset + j]` for j in 0..<n: a bias gradient from (r, n) rows.
     func accumulateColumnSums(_ rows: UnsafePointer<Float>, rowCount: Int, stride: Int, offset: Int = 0, n: Int,
                               gradOffset: Int = 0) {

@@ -26,10 +26,8 @@ enum GateProducts {
                                dz: UnsafePointer<Float>, lddz: Int, into p: Parameter, ldg: Int? = nil) {
         let n = gates * width, ldg = ldg ?? n
         if groups == 1 && ldg == n && k * n == p.count {
-            // One product over the whole gradient: it overwrites a cleared gradient instead of adding to zeros.
-            p.withGradientToAccumulate { c, beta in
-                BLAS.gemm(transA: true, m: k, n: n, k: rows, a: a, lda: lda, b: dz, ldb: lddz, beta: beta, c: c, ldc: ldg, split: .m)
-            }
+            // One product over the whole gradient.
+            p.accumulateProduct(transA: true, transB: false, m: k, n: n, k: rows, a: a, lda: lda, b: dz, ldb: lddz)
             return
         }
         p.grad.withUnsafeMutableBufferPointer { g in

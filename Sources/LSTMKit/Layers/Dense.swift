@@ -113,10 +113,8 @@ public final class Dense: Layer {
             dz.withUnsafeBufferPointer { dzp in
                 x.withUnsafeBufferPointer { xp in
                     // dKernel += xᵀ · dz: (d, n)·(n, u)
-                    kernel.withGradientToAccumulate { gk, beta in
-                        BLAS.gemm(transA: true, m: d, n: u, k: n, a: xp.baseAddress!, lda: d,
-                                  b: dzp.baseAddress!, ldb: u, beta: beta, c: gk, ldc: u, split: .m)
-                    }
+                    kernel.accumulateProduct(transA: true, transB: false, m: d, n: u, k: n, a: xp.baseAddress!, lda: d,
+                                             b: dzp.baseAddress!, ldb: u)
                 }
                 // dBias += Σ_rows dz
                 bias?.grad.withUnsafeMutableBufferPointer { gb in

@@ -20,7 +20,7 @@ public final class Parameter {
     /// The gradient's elements; stale (to be read as zeros) while `gradIsStale`.
     private var gradStorage: Tensor
     /// Set by `zeroGrad()` instead of clearing: the first product that adds into the gradient then
-    /// overwrites it (`withGradientToAccumulate`), and any other access clears it first.
+    /// overwrites it (`accumulateProduct`), and any other access clears it first.
     private var gradIsStale = false
     /// Keras weight name within its layer: `kernel`, `recurrent_kernel`, `bias`.
     public let name: String
@@ -86,15 +86,18 @@ public final class Parameter {
         }
     }
 
-    /// Calls `body(gradient, beta)` for a product that adds into the whole gradient (`C = A·B + beta·C`
-    /// over every element): beta is 0 when the gradient was cleared since its last use (its old contents
-    /// are overwritten, which saves clearing them), else 1.
-    func withGradientToAccumulate(_ body: (UnsafeMutablePointer<Float>, Float) -> Void) {
+    /// `grad += op(A)·op(B)` through sgemm over the whole gradient ((m, n), row-major), split by the
+    /// gradient's rows, which are the weight's (`WeightRows`). A gradient cleared since its last use is
+    /// overwritten (beta 0), which saves clearing it.
+    func accumulateProduct(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int) {
+        precondition(m * n == count, "internal: a product into \(path)'s gradient must cover all of it")
         let beta: Float = gradIsStale ? 0 : 1
         gradIsStale = false
         gradStorage.withUnsafeMutableBufferPointer { g in
             guard let base = g.baseAddress else { return }
-            body(base, beta)
+            BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: base, ldc: n, split: .m)
         }
     }
 
