@@ -133,6 +133,52 @@ final class WeightRowsTests: XCTestCase {
         }
     }
 
+    /// One update covers every parameter in one hand-off (each core its rows of each split matrix, the caller
+    /// the rest): it must give exactly what updating them one by one gives, for split, whole and empty
+    /// weights, and a parameter listed twice is updated twice, as two calls would.
+    func testOneUpdateOfManyParametersMatchesOneAtATime() throws {
+        WeightRows.chunks = 2
+        for make in [{ Adam() as Optimizer }, { SGD(learningRate: 0.1, momentum: 0.9) }, { RMSprop(centered: true) }] {
+            func parameters() throws -> [Parameter] {
+                generator = SeededGenerator(seed: 5)
+                let shapes = [[64, 256], [256], [48, 96], [0, 8], [16, 16]]
+                return try shapes.enumerated().map { i, shape in
+                    let n = shape.reduce(1, *)
+                    let p = Parameter(try Tensor(shape: shape, scalars: randomFloats(n)), name: "w\(i)", layerName: "layer")
+                    p.ownedByRows = shape.count == 2
+                    return p
+                }
+            }
+            func gradients(_ ps: [Parameter], seed: UInt64) throws {
+                generator = SeededGenerator(seed: seed)
+                for p in ps { p.grad = try Tensor(shape: p.value.shape, scalars: randomFloats(p.count)) }
+            }
+            let together = try parameters(), oneByOne = try parameters()
+            let a = make(), b = make()
+            for step in 0..<3 {
+                try gradients(together, seed: 100 + UInt64(step))
+                a.update(together)
+                try gradients(oneByOne, seed: 100 + UInt64(step))
+                for p in oneByOne { b.update([p]); b.iterations -= 1 }
+                b.iterations += 1
+            }
+            for (x, y) in zip(together, oneByOne) {
+                XCTAssertEqual(x.value.scalars, y.value.scalars, "\(a.className): \(x.name) differs updated together")
+            }
+            XCTAssertEqual(a.iterations, 3)
+
+            // Listed twice: the same as two updates with the same gradient.
+            let twice = try parameters()[0], inTurn = try parameters()[0]
+            let c = make(), d = make()
+            try gradients([twice], seed: 7)
+            c.update([twice, twice])
+            try gradients([inTurn], seed: 7)
+            d.update([inTurn]); d.iterations -= 1; d.update([inTurn])
+            XCTAssertEqual(twice.value.scalars, inTurn.value.scalars, "\(c.className): a parameter listed twice")
+            XCTAssertEqual(c.iterations, 1)
+        }
+    }
+
     /// Two threads training at once contend for the step pool (one of them runs its blocks in turn): each
     /// fit must still give exactly what it gives alone.
     func testTwoThreadsTrainingAtOnceGiveTheirLonelyResults() throws {

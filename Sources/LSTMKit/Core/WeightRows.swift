@@ -173,6 +173,24 @@ enum WeightRows {
         }
     }
 
+    /// Runs `body(owner)` for every owner: concurrently on the step pool while the split pays, else one
+    /// after the other here. For work that `ownedRange` divides, the result is the same either way.
+    static func runOwnerBlocks(_ body: (Int) -> Void) {
+        if chunks > 1 && runsConcurrently && Kernels.parallelChunks(chunks, body) { return }
+        for i in 0..<chunks { body(i) }
+    }
+
+    /// The elements of a (rows, columns) weight of `count` elements that `owner` updates: its rows when the
+    /// weight is split (`splits`), everything for owner 0 otherwise; nil when `owner` has nothing to do.
+    static func ownedRange(_ owner: Int, rows: Int, count: Int) -> Range<Int>? {
+        let columns = rows > 0 ? count / rows : 0
+        if splits(rows: rows, work: count), rows * columns == count {
+            let r = edge(owner, rows: rows) * columns..<edge(owner + 1, rows: rows) * columns
+            return r.isEmpty ? nil : r
+        }
+        return owner == 0 && count > 0 ? 0..<count : nil
+    }
+
     /// Runs `body(range)` over the element ranges of a (rows, columns) weight that each owner updates,
     /// each on its owner's core while the split runs concurrently; one call over everything when the weight
     /// is not split. For elementwise updates the result is the same either way.

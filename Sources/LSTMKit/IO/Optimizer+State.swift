@@ -27,7 +27,7 @@ extension Optimizer {
         for (p, key) in parameters {
             let state = slots[ObjectIdentifier(p)]
             for (s, slot) in slotNames.enumerated() {
-                let values = state.map { $0[s] } ?? [Float](repeating: 0, count: p.count)
+                let values = state.map { Array(UnsafeBufferPointer(start: $0[s].p, count: $0[s].count)) } ?? [Float](repeating: 0, count: p.count)
                 tensors[stateKey(slot: slot, weightKey: key)] = try Tensor(shape: p.value.shape, scalars: values)
             }
         }
@@ -59,15 +59,15 @@ extension Optimizer {
                 "\(source): optimizer state does not match the architecture and the \(className) optimizer: expected \(expected.count) arrays (\(Self.sample(expected))), given \(given.count) (\(Self.sample(given)))"
                 + (missing.isEmpty ? "" : "; missing \(Self.sample(missing))") + (unexpected.isEmpty ? "" : "; unexpected \(Self.sample(unexpected))"))
         }
-        var restored: [ObjectIdentifier: [[Float]]] = [:]
+        var restored: [ObjectIdentifier: [FloatBuffer]] = [:]
         for (p, key) in parameters {
-            var state: [[Float]] = []
+            var state: [FloatBuffer] = []
             for slot in slotNames {
                 let k = stateKey(slot: slot, weightKey: key), t = tensors[k]!
                 guard t.shape == p.value.shape else {
                     throw LSTMKitError.shapeMismatch("\(source): optimizer array '\(k)' expects shape \(formatShape(p.value.shape)), given \(formatShape(t.shape))")
                 }
-                state.append(t.scalars)
+                state.append(FloatBuffer(copying: t))
             }
             restored[ObjectIdentifier(p)] = state
         }

@@ -10,8 +10,9 @@ public class Optimizer {
     public var learningRate: Float
     /// Number of updates applied so far (Keras's `optimizer.iterations`).
     public internal(set) var iterations: Int = 0
-    /// Slots per parameter, keyed by the parameter's identity.
-    var slots: [ObjectIdentifier: [[Float]]] = [:]
+    /// Slots per parameter, keyed by the parameter's identity (buffers, so an update can hold pointers to
+    /// all of them at once).
+    var slots: [ObjectIdentifier: [FloatBuffer]] = [:]
     /// Parameters the optimizer was built for, in order (for the summary's byte count).
     var builtFor: [Parameter] = []
 
@@ -43,42 +44,68 @@ public class Optimizer {
     ///
     /// The rules are elementwise, so the rows of a matrix whose products are split by rows
     /// (`Parameter.ownedByRows`) are updated by the cores that own them (`WeightRows`): its weights,
-    /// gradient and slots stay in that core's cache.
+    /// gradient and slots stay in that core's cache. All parameters are updated in one hand-off: each
+    /// core walks the list and updates its rows of every split matrix; the caller also takes the rest.
     public func update(_ parameters: [Parameter]) {
         let trainable = parameters.filter(\.trainable)
         if builtFor.isEmpty { builtFor = trainable }
         let step = iterations + 1
-        for p in trainable {
-            let id = ObjectIdentifier(p)
-            var state = slots.removeValue(forKey: id) ?? Array(repeating: [Float](repeating: 0, count: p.count), count: slotsPerParameter)
-            let grad = p.grad, rows = p.ownedRows
-            grad.withUnsafeBufferPointer { g in
-                p.value.withUnsafeMutableBufferPointer { w in
-                    guard let wp = w.baseAddress, let gp = g.baseAddress else { return }
-                    Optimizer.withSlotPointers(&state) { s in
-                        WeightRows.forEachOwnedRange(rows: rows, count: w.count) { r in
-                            apply(weights: wp + r.lowerBound, gradient: gp + r.lowerBound, slots: s.map { $0 + r.lowerBound },
-                                  count: r.count, step: step)
-                        }
-                    }
-                }
-            }
-            slots[id] = state
+        defer { iterations = step }
+        // A parameter listed twice is updated twice, in turn, as Keras would apply two gradients.
+        guard Set(trainable.map(ObjectIdentifier.init)).count == trainable.count else {
+            for p in trainable { update([p], step: step) }
+            return
         }
-        iterations = step
+        update(trainable, step: step)
     }
 
-    /// Calls `body` with a pointer to each slot array's elements (each array moved out while in use, so the
-    /// writes through the pointers need no copy).
-    private static func withSlotPointers(_ slots: inout [[Float]], from i: Int = 0, _ pointers: [UnsafeMutablePointer<Float>] = [],
-                                         _ body: ([UnsafeMutablePointer<Float>]) -> Void) {
-        if i == slots.count { body(pointers); return }
-        var slot = slots[i]
-        slots[i] = []
-        slot.withUnsafeMutableBufferPointer { p in
-            if let base = p.baseAddress { withSlotPointers(&slots, from: i + 1, pointers + [base], body) }
+    /// One update of `parameters` (distinct) at `step`.
+    private func update(_ parameters: [Parameter], step: Int) {
+        let states = parameters.map { p in
+            slots[ObjectIdentifier(p)] ?? (0..<slotsPerParameter).map { _ in FloatBuffer(p.count) }
         }
-        slots[i] = slot
+        var items: [UpdateItem] = []
+        items.reserveCapacity(parameters.count)
+        withItems(parameters[...], states, &items) { items in
+            WeightRows.runOwnerBlocks { owner in
+                for item in items {
+                    guard let r = WeightRows.ownedRange(owner, rows: item.rows, count: item.count) else { continue }
+                    apply(weights: item.w + r.lowerBound, gradient: item.g + r.lowerBound,
+                          slots: item.slots.map { $0 + r.lowerBound }, count: r.count, step: step)
+                }
+            }
+        }
+        for (p, state) in zip(parameters, states) { slots[ObjectIdentifier(p)] = state }
+    }
+
+    /// Stands in for the storage of an empty weight (never read or written).
+    nonisolated(unsafe) private static let nowhere = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+
+    /// Pointers to one parameter's weights, gradient and slots for the length of an update.
+    private struct UpdateItem {
+        let w: UnsafeMutablePointer<Float>
+        let g: UnsafePointer<Float>
+        let slots: [UnsafeMutablePointer<Float>]
+        let count: Int
+        let rows: Int
+    }
+
+    /// Opens each parameter's weights and gradient in turn and calls `body` with all of them open.
+    private func withItems(_ parameters: ArraySlice<Parameter>, _ states: [[FloatBuffer]], _ items: inout [UpdateItem],
+                           _ body: ([UpdateItem]) -> Void) {
+        guard let p = parameters.first else { body(items); return }
+        let grad = p.grad, rows = p.ownedRows, state = states[items.count]
+        grad.withUnsafeBufferPointer { g in
+            p.value.withUnsafeMutableBufferPointer { w in
+                if let wp = w.baseAddress, let gp = g.baseAddress {
+                    items.append(UpdateItem(w: wp, g: gp, slots: state.map(\.p), count: w.count, rows: rows))
+                } else {
+                    // An empty weight: nothing to update, but keep the item indices in step with `states`.
+                    items.append(UpdateItem(w: Optimizer.nowhere, g: Optimizer.nowhere, slots: state.map(\.p), count: 0, rows: 1))
+                }
+                withItems(parameters.dropFirst(), states, &items, body)
+            }
+        }
     }
 
     /// Forgets all state (slots and step count), as a freshly constructed optimizer.
