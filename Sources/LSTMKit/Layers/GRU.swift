@@ -85,7 +85,7 @@ public final class GRU: Recurrent {
 
     // x: (B, T, d), initial [h0]: (B, u) → sequence (B, T, u), finals [h].
     override func recurrence(x: Tensor, initial: [Tensor], mask: Tensor?,
-                             inputDropMask: Tensor?, recurrentDropMask: Tensor?) -> RecurrenceResult {
+                             inputDropMask: Tensor?, recurrentDropMask: Tensor?, initialGradient: Bool = true) -> RecurrenceResult {
         if mask == nil, inputDropMask == nil, recurrentDropMask == nil, let r = oneDNNRecurrence(x: x, initial: initial) {
             return r
         }

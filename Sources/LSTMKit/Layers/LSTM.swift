@@ -104,7 +104,7 @@ public final class LSTM: Recurrent {
     // chunk when a step's units are split across cores). Inside `GradientMode.withoutGradients` the
     // caches only the backward pass reads (h_{t-1} and c_{t-1} per step, act(c_t)) are not kept.
     override func recurrence(x: Tensor, initial: [Tensor], mask: Tensor?,
-                             inputDropMask: Tensor?, recurrentDropMask: Tensor?) -> RecurrenceResult {
+                             inputDropMask: Tensor?, recurrentDropMask: Tensor?, initialGradient: Bool = true) -> RecurrenceResult {
         if mask == nil, inputDropMask == nil, recurrentDropMask == nil, let r = oneDNNRecurrence(x: x, initial: initial) {
             return r
         }
@@ -305,7 +305,10 @@ public final class LSTM: Recurrent {
                         }
                     }
                 }
-                layout.run { rows, chunk in stateGradient(0, rows, layout.chunks[chunk].lowerBound, layout.chunks[chunk].count) }
+                // d h_{-1}: only when the initial states were inputs (it is one more (B, 4U)·(4U, U) product).
+                if initialGradient {
+                    layout.run { rows, chunk in stateGradient(0, rows, layout.chunks[chunk].lowerBound, layout.chunks[chunk].count) }
+                }
             }
             // Weight gradients over all steps at once: (D, BT)·(BT, 4U) and (U, BT)·(BT, 4U), or both as
             // [x, h_{t-1}]ᵀ·dz: (D + U, BT)·(BT, 4U).

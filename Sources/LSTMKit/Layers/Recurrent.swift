@@ -118,9 +118,11 @@ public class Recurrent: Layer {
         return returnState ? [out] + Array(repeating: [s[0], units], count: stateCount) : [out]
     }
 
-    /// The per-sequence pass on already reversed (if `goBackwards`) inputs; see `RecurrenceResult`.
+    /// The per-sequence pass on already reversed (if `goBackwards`) inputs; see `RecurrenceResult`. Without
+    /// `initialGradient` (the initial states were not inputs, so nothing reads their gradient) the pullback
+    /// may leave out the product that gives it, and the state gradients it returns are then not to be used.
     func recurrence(x: Tensor, initial: [Tensor], mask: Tensor?,
-                    inputDropMask: Tensor?, recurrentDropMask: Tensor?) -> RecurrenceResult {
+                    inputDropMask: Tensor?, recurrentDropMask: Tensor?, initialGradient: Bool = true) -> RecurrenceResult {
         preconditionFailure("internal: \(type(of: self)) must override recurrence")
     }
 
@@ -150,7 +152,8 @@ public class Recurrent: Layer {
         let groups = dropoutMaskGroups
         let inDrop = training && dropout > 0 && dropout < 1 ? Recurrent.dropMask([groups, b, d], rate: dropout) : nil
         let recDrop = training && recurrentDropout > 0 && recurrentDropout < 1 ? Recurrent.dropMask([groups, b, u], rate: recurrentDropout) : nil
-        var r = recurrence(x: x, initial: initial, mask: mask, inputDropMask: inDrop, recurrentDropMask: recDrop)
+        var r = recurrence(x: x, initial: initial, mask: mask, inputDropMask: inDrop, recurrentDropMask: recDrop,
+                           initialGradient: explicitStates)
         if stateful { states = r.finalStates }
         if zeroOutputForMask, let m = mask {
             // (B, T, u) ⊙ mask (B, T, 1), in processing order; the gradient of a zeroed output is zero.

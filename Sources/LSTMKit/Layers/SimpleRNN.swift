@@ -68,7 +68,7 @@ public final class SimpleRNN: Recurrent {
 
     // x: (B, T, d), initial [h0]: (B, u) → sequence (B, T, u), finals [h].
     override func recurrence(x: Tensor, initial: [Tensor], mask: Tensor?,
-                             inputDropMask: Tensor?, recurrentDropMask: Tensor?) -> RecurrenceResult {
+                             inputDropMask: Tensor?, recurrentDropMask: Tensor?, initialGradient: Bool = true) -> RecurrenceResult {
         let B = x.shape[0], T = x.shape[1], D = x.shape[2], U = units
         let act = activation
         let kernel = self.kernel!, recurrentKernel = self.recurrentKernel!, bias = self.bias
