@@ -181,3 +181,10 @@ double lk_parallel_handoff_ns(long chunks, long jobs) {
     }
     return best;
 }
+
+static _Thread_local int single_threaded_depth;
+
+int lk_single_threaded_depth(int delta) {
+    single_threaded_depth += delta;
+    return single_threaded_depth;
+}

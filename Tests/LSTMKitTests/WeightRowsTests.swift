@@ -179,6 +179,43 @@ final class WeightRowsTests: XCTestCase {
         }
     }
 
+    /// Whether a product is computed in owner blocks must not depend on what another thread is doing. The
+    /// single-threaded regions of the row-parallel loops (`Parallel.run`) are per thread: one thread inside
+    /// such a region (here: held open) leaves another thread's products as they are alone, bit for bit.
+    func testAnotherThreadsParallelLoopDoesNotChangeThisThreadsProducts() {
+        WeightRows.chunks = 2
+        let m = 5, n = 512, k = 128
+        let a = randomFloats(m * k), b = randomFloats(k * n), c0 = randomFloats(m * n)
+        func product() -> [Float] {
+            var c = c0
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                BLAS.gemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, beta: 1,
+                          c: cp.baseAddress!, ldc: n, split: .k)
+            } } }
+            return c
+        }
+        let alone = product()
+        let entered = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+        Thread {
+            BLAS.enterSingleThreaded()
+            entered.signal()
+            done.wait()
+            BLAS.leaveSingleThreaded()
+            finished.signal()
+        }.start()
+        entered.wait()
+        let meanwhile = product()
+        XCTAssertEqual(BLAS.singleThreadedDepth, 0, "this thread is in no single-threaded region")
+        done.signal()
+        finished.wait()
+        XCTAssertTrue(meanwhile == alone, "a product changed while another thread was inside a row-parallel loop")
+        // Inside this thread's own region the product is whole, which rounds differently.
+        BLAS.enterSingleThreaded()
+        let inside = product()
+        BLAS.leaveSingleThreaded()
+        XCTAssertFalse(inside == alone, "the test's product must tell split from whole")
+    }
+
     /// Two threads training at once contend for the step pool (one of them runs its blocks in turn): each
     /// fit must still give exactly what it gives alone.
     func testTwoThreadsTrainingAtOnceGiveTheirLonelyResults() throws {

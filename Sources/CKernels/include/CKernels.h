@@ -43,6 +43,11 @@ int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context);
 /// jobs (the first call also starts the helpers). −1 when the pool is busy with another caller.
 double lk_parallel_handoff_ns(long chunks, long jobs);
 
+/// Adds `delta` to the calling thread's count of open single-threaded regions (`BLAS.enterSingleThreaded`)
+/// and returns the new count. The count is per thread: another thread's row-parallel loop must not change
+/// how this thread's products are split.
+int lk_single_threaded_depth(int delta);
+
 /// The OpenBLAS kernel set in use, with a note when LSTMKit replaced OpenBLAS's fallback choice (a CPU
 /// model newer than the library) or OPENBLAS_CORETYPE chose it. The check and the replacement ran once,
 /// when the library loaded (a constructor in OpenBLASCore.c); this only reads the result.

@@ -22,9 +22,10 @@ enum BLAS {
         return ["skylakex", "cooperlake", "sapphirerapids"].contains(where: core.hasPrefix) ? 1 : 8
     }()
 
-    /// While above zero, every product runs on the calling thread: callers that split work across
-    /// threads themselves (`Parallel.rows`) must not split again.
-    nonisolated(unsafe) static var singleThreadedDepth = 0
+    /// While above zero, this thread's products run on this thread: callers that split work across threads
+    /// themselves (`Parallel.run`, on the caller and on every thread that runs one of its chunks) must not
+    /// split again. Per thread, so that one thread's loop does not change how another's products are split.
+    static var singleThreadedDepth: Int { Kernels.singleThreadedDepth(adding: 0) }
 
     /// The OpenBLAS kernel set in use. OpenBLASCore.c checked it against the CPU (and replaced a fallback
     /// choice: OpenBLAS's own detection falls back to SSE3 kernels on CPU models newer than the library)
@@ -34,11 +35,11 @@ enum BLAS {
     /// Once, before the first product: OpenBLAS is told to use one thread; LSTMKit does the splitting.
     private static let configured: Bool = { openblas_set_num_threads(1); return true }()
 
-    /// Makes products single-threaded until the matching `leaveSingleThreaded()` (call from one thread).
-    static func enterSingleThreaded() { singleThreadedDepth += 1 }
+    /// Makes this thread's products single-threaded until the matching `leaveSingleThreaded()`.
+    static func enterSingleThreaded() { _ = Kernels.singleThreadedDepth(adding: 1) }
 
-    /// Ends an `enterSingleThreaded()` region.
-    static func leaveSingleThreaded() { singleThreadedDepth -= 1 }
+    /// Ends this thread's innermost `enterSingleThreaded()` region.
+    static func leaveSingleThreaded() { _ = Kernels.singleThreadedDepth(adding: -1) }
 
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major; `op` transposes when the flag is set.
     ///

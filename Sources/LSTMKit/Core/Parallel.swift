@@ -26,13 +26,17 @@ enum Parallel {
     @inline(__always)
     static func run(_ chunks: Int, _ body: (Int) -> Void) {
         if chunks <= 1 { body(0); return }
-        // Products inside the chunks run single-threaded: the chunks already use every core.
-        BLAS.enterSingleThreaded()
-        defer { BLAS.leaveSingleThreaded() }
+        // Products inside the chunks run single-threaded: the chunks already use every core. The mark is
+        // per thread, so each chunk sets it on the thread that runs it.
+        let chunk: (Int) -> Void = { c in
+            BLAS.enterSingleThreaded()
+            body(c)
+            BLAS.leaveSingleThreaded()
+        }
         // Helpers that spin between timesteps (a Dispatch worker sleeps, and waking it cost about as much
         // as the half step it took over); Dispatch when that pool is in use (e.g. another thread's loop).
-        if !Kernels.parallelChunks(chunks, body) {
-            DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
+        if !Kernels.parallelChunks(chunks, chunk) {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
         }
     }
 }
