@@ -154,6 +154,47 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(model.getWeights(), before)
     }
 
+    /// `Parameter.value` is settable; a tensor of another shape must give a clear error on the next use (fit,
+    /// predict, a direct layer call, also inside a wrapper) instead of products reading and optimizers writing
+    /// past its end (this corrupted the heap: "free(): invalid pointer"). Restoring the shape makes it usable.
+    func testAWeightOfTheWrongShapeThrowsInsteadOfCorruptingMemory() throws {
+        let model = try Sequential([Input(shape: [3, 2]), LSTM(units: 8, returnSequences: true), TimeDistributed(Dense(units: 2))])
+        model.compile(optimizer: Adam(), loss: .mse)
+        let x = try Tensor.randomUniform([5, 3, 2])
+        try model.fit(x, x, epochs: 1, batchSize: 5, verbose: 0)
+        let bias = model.trainableParameters.last!, kept = bias.value
+        XCTAssertEqual(bias.name, "bias")
+        XCTAssertEqual(bias.shape, [2])
+        bias.value = try Tensor.zeros([7])
+        let expected = "weight '\(bias.path)' has shape (7,) but its layer was built for (2,); assign a tensor of shape (2,) (or use setWeights)"
+        XCTAssertEqual(message { try model.fit(x, x, epochs: 1, batchSize: 5, verbose: 0) }, expected)
+        XCTAssertEqual(message { _ = try model.predict(x, verbose: 0) }, expected)
+        let lstm = model.layers.compactMap { $0 as? LSTM }.first!
+        let kernel = lstm.parameters[0], keptKernel = kernel.value
+        kernel.value = try Tensor.zeros([8, 2])
+        XCTAssertEqual(message { _ = try lstm(x) },
+                       "weight '\(kernel.path)' has shape (8, 2) but its layer was built for (2, 32); assign a tensor of shape (2, 32) (or use setWeights)")
+        kernel.value = keptKernel
+        bias.value = kept
+        XCTAssertNoThrow(try model.fit(x, x, epochs: 1, batchSize: 5, verbose: 0))
+
+        // Through the training seam the optimizer can meet such a weight too: a gradient of the old size is
+        // not applied, and slots of the old size start again.
+        let p = Parameter(try Tensor(shape: [2], scalars: [1, 2]), name: "bias", layerName: "manual")
+        let adam = Adam()
+        p.grad = try Tensor(shape: [2], scalars: [0.5, 0.5])
+        adam.update([p])
+        p.value = try Tensor(repeating: 3, shape: [7])
+        adam.update([p])
+        XCTAssertEqual(p.value.scalars, [Float](repeating: 3, count: 7), "a gradient of 2 values applied to 7 weights")
+        p.zeroGrad()
+        p.grad = try Tensor(repeating: 1, shape: [7])
+        adam.update([p])
+        XCTAssertEqual(p.value.count, 7)
+        // Step 3 from fresh slots: m = 0.1, v = 0.001, so w moves by lr·√(1 − β₂³)/(1 − β₁³)·m/√v ≈ 6.39e-4.
+        XCTAssertTrue(p.value.scalars.allSatisfy { abs($0 - (3 - 6.39e-4)) < 1e-5 }, "\(p.value.scalars)")
+    }
+
     func testBadInputsNameExpectedAndGiven() throws {
         let model = try smallModel()
         let (x, y) = data(6)

@@ -142,11 +142,19 @@ public class Layer {
         }
     }
 
+    /// Throws when a weight of this layer or of a wrapped one no longer has the shape it was built with
+    /// (`Parameter.value` is assignable): the kernels would read and write past its end.
+    func checkParameterShapes() throws {
+        for p in ownParameters { try p.checkShape() }
+        for l in sublayers { try l.checkParameterShapes() }
+    }
+
     /// Calls the layer on concrete tensors, returning outputs, masks and the pullback.
     public func apply(_ inputs: [Tensor], masks: [Tensor?]? = nil, training: Bool = false) throws -> LayerOutput {
         let shapes = inputs.map { $0.shape.map(Optional.some) }
         try ensureBuilt(shapes)
         _ = try computeOutputShapes(shapes)
+        try checkParameterShapes()
         return try forward(inputs, masks: masks ?? inputs.map { _ in nil }, training: training)
     }
 

@@ -6,8 +6,11 @@ import Foundation
 /// one set of weights. `grad` always has `value`'s shape; pullbacks *add* into it, optimisers read
 /// it and callers reset it with `zeroGrad()`.
 public final class Parameter {
-    /// Current weights, e.g. an LSTM kernel of shape (inputDim, 4·units).
+    /// Current weights, e.g. an LSTM kernel of shape (inputDim, 4·units). Any tensor may be assigned, but
+    /// the layer's next call throws unless it has `shape`.
     public var value: Tensor { didSet { stamp = Parameter.newStamp() } }
+    /// The shape the layer was built for (Keras's variable shape); `value` must keep it.
+    public let shape: [Int]
     /// A process-wide unique number that changes whenever `value` does (oneDNN keeps its packed copy of
     /// a weight matrix while the stamp stays the same).
     private(set) var stamp: UInt64 = Parameter.newStamp()
@@ -42,6 +45,7 @@ public final class Parameter {
     /// Creates a parameter with a zero gradient.
     public init(_ value: Tensor, name: String, layerName: String) {
         self.value = value
+        self.shape = value.shape
         self.gradStorage = Tensor(uncheckedShape: value.shape, repeating: 0)
         self.name = name
         self.layerName = layerName
@@ -54,6 +58,13 @@ public final class Parameter {
         stampLock.lock(); defer { stampLock.unlock() }
         lastStamp += 1
         return lastStamp
+    }
+
+    /// Throws `shapeMismatch` naming the weight, its shape and the layer's when `value` was given another shape.
+    func checkShape() throws {
+        guard value.shape != shape else { return }
+        throw LSTMKitError.shapeMismatch(
+            "weight '\(path)' has shape \(formatShape(value.shape)) but its layer was built for \(formatShape(shape)); assign a tensor of shape \(formatShape(shape)) (or use setWeights)")
     }
 
     /// `layer_name/weight_name`, the key used in saved weight files (e.g. `lstm/kernel`).

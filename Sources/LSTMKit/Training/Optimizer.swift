@@ -61,8 +61,10 @@ public class Optimizer {
 
     /// One update of `parameters` (distinct) at `step`.
     private func update(_ parameters: [Parameter], step: Int) {
+        // Slots of another size (the value was replaced by a tensor of another shape) start again from zeros.
         let states = parameters.map { p in
-            slots[ObjectIdentifier(p)] ?? (0..<slotsPerParameter).map { _ in FloatBuffer(p.count) }
+            slots[ObjectIdentifier(p)].flatMap { s in s.allSatisfy { $0.count == p.count } ? s : nil }
+                ?? (0..<slotsPerParameter).map { _ in FloatBuffer(p.count) }
         }
         var items: [UpdateItem] = []
         items.reserveCapacity(parameters.count)
@@ -97,10 +99,12 @@ public class Optimizer {
         let grad = p.grad, rows = p.ownedRows, state = states[items.count]
         grad.withUnsafeBufferPointer { g in
             p.value.withUnsafeMutableBufferPointer { w in
-                if let wp = w.baseAddress, let gp = g.baseAddress {
+                // A gradient of another size than the weights (the value was replaced after the backward pass)
+                // is not applied: the update would read past one of them. The next call of the layer throws.
+                if let wp = w.baseAddress, let gp = g.baseAddress, g.count == w.count {
                     items.append(UpdateItem(w: wp, g: gp, slots: state.map(\.p), count: w.count, rows: rows))
                 } else {
-                    // An empty weight: nothing to update, but keep the item indices in step with `states`.
+                    // Nothing to update, but keep the item indices in step with `states`.
                     items.append(UpdateItem(w: Optimizer.nowhere, g: Optimizer.nowhere, slots: state.map(\.p), count: 0, rows: 1))
                 }
                 withItems(parameters.dropFirst(), states, &items, body)
