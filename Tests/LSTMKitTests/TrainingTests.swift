@@ -154,9 +154,10 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(model.getWeights(), before)
     }
 
-    /// `Parameter.value` is settable; a tensor of another shape must give a clear error on the next use (fit,
-    /// predict, a direct layer call, also inside a wrapper) instead of products reading and optimizers writing
-    /// past its end (this corrupted the heap: "free(): invalid pointer"). Restoring the shape makes it usable.
+    /// `Parameter.value` and `grad` are settable; a tensor of another shape must give a clear error on the next
+    /// use (fit, predict, a direct layer call, also inside a wrapper, a pullback) instead of products reading
+    /// and optimizers writing past its end (this corrupted the heap: "free(): invalid pointer"). Restoring the
+    /// shape makes it usable.
     func testAWeightOfTheWrongShapeThrowsInsteadOfCorruptingMemory() throws {
         let model = try Sequential([Input(shape: [3, 2]), LSTM(units: 8, returnSequences: true), TimeDistributed(Dense(units: 2))])
         model.compile(optimizer: Adam(), loss: .mse)
@@ -177,6 +178,15 @@ final class TrainingTests: XCTestCase {
         kernel.value = keptKernel
         bias.value = kept
         XCTAssertNoThrow(try model.fit(x, x, epochs: 1, batchSize: 5, verbose: 0))
+
+        // A gradient assigned another shape: the pullback throws before adding into it (it corrupted the heap).
+        let (outs, pullback) = try model.forward([x], training: true)
+        kernel.grad = try Tensor.zeros([3])
+        XCTAssertEqual(message { try pullback([outs[0]]) },
+                       "the gradient of weight '\(kernel.path)' has shape (3,) but the weight has (2, 32); assign a gradient of the weight's shape (zeroGrad() resets it)")
+        model.zeroGradients()
+        XCTAssertNoThrow(try pullback([outs[0]]))
+        XCTAssertEqual(kernel.grad.shape, [2, 32])
 
         // Through the training seam the optimizer can meet such a weight too: a gradient of the old size is
         // not applied, and slots of the old size start again.

@@ -149,13 +149,26 @@ public class Layer {
         for l in sublayers { try l.checkParameterShapes() }
     }
 
+    /// Throws when a gradient of this layer or of a wrapped one was given another shape than its weight's.
+    func checkGradientShapes() throws {
+        for p in ownParameters { try p.checkGradientShape() }
+        for l in sublayers { try l.checkGradientShapes() }
+    }
+
     /// Calls the layer on concrete tensors, returning outputs, masks and the pullback.
     public func apply(_ inputs: [Tensor], masks: [Tensor?]? = nil, training: Bool = false) throws -> LayerOutput {
         let shapes = inputs.map { $0.shape.map(Optional.some) }
         try ensureBuilt(shapes)
         _ = try computeOutputShapes(shapes)
         try checkParameterShapes()
-        return try forward(inputs, masks: masks ?? inputs.map { _ in nil }, training: training)
+        var out = try forward(inputs, masks: masks ?? inputs.map { _ in nil }, training: training)
+        // `Parameter.grad` is assignable too: check before the pullback adds into the gradients.
+        let pullback = out.pullback
+        out.pullback = { [unowned self] grads in
+            try self.checkGradientShapes()
+            return try pullback(grads)
+        }
+        return out
     }
 
     /// The layer's (first) output for a concrete input, e.g. `try dense(x)`.

@@ -67,6 +67,14 @@ public final class Parameter {
             "weight '\(path)' has shape \(formatShape(value.shape)) but its layer was built for \(formatShape(shape)); assign a tensor of shape \(formatShape(shape)) (or use setWeights)")
     }
 
+    /// Throws `shapeMismatch` when `grad` was assigned a tensor of another shape than the weight's: a backward
+    /// pass would add past its end.
+    func checkGradientShape() throws {
+        guard gradStorage.shape != shape else { return }
+        throw LSTMKitError.shapeMismatch(
+            "the gradient of weight '\(path)' has shape \(formatShape(gradStorage.shape)) but the weight has \(formatShape(shape)); assign a gradient of the weight's shape (zeroGrad() resets it)")
+    }
+
     /// `layer_name/weight_name`, the key used in saved weight files (e.g. `lstm/kernel`).
     public var path: String { "\(layerName)/\(name)" }
 
