@@ -205,6 +205,16 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(p.value.scalars.allSatisfy { abs($0 - (3 - 6.39e-4)) < 1e-5 }, "\(p.value.scalars)")
     }
 
+    /// A pullback outlives the layer object it came from (a layer made inline and dropped): it must still run.
+    func testAPullbackOutlivesItsTemporaryLayer() throws {
+        let x = try Tensor.randomUniform([5, 3, 2])
+        let (y, pullback): (Tensor, ([Tensor?]) throws -> [Tensor?]) = try {
+            let r = try LSTM(units: 3, returnSequences: true).apply([x], training: true)
+            return (r.outputs[0], r.pullback)
+        }()
+        XCTAssertEqual(try pullback([y])[0]?.shape, [5, 3, 2])
+    }
+
     func testBadInputsNameExpectedAndGiven() throws {
         let model = try smallModel()
         let (x, y) = data(6)

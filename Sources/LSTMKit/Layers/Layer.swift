@@ -164,7 +164,7 @@ public class Layer {
         var out = try forward(inputs, masks: masks ?? inputs.map { _ in nil }, training: training)
         // `Parameter.grad` is assignable too: check before the pullback adds into the gradients.
         let pullback = out.pullback
-        out.pullback = { [unowned self] grads in
+        out.pullback = { grads in   // keeps the layer alive as long as its pullback (it holds no reference back)
             try self.checkGradientShapes()
             return try pullback(grads)
         }
