@@ -176,8 +176,23 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(message { _ = try lstm(x) },
                        "weight '\(kernel.path)' has shape (8, 2) but its layer was built for (2, 32); assign a tensor of shape (2, 32) (or use setWeights)")
         kernel.value = keptKernel
-        bias.value = kept
+        // setWeights, as the message says, puts it right (it compares with the built shape, not the assigned one).
+        let dense = (model.layers.compactMap { $0 as? TimeDistributed }.first!).layer
+        XCTAssertNoThrow(try dense.setWeights([dense.parameters[0].value, kept]))
+        XCTAssertEqual(bias.value.shape, [2])
         XCTAssertNoThrow(try model.fit(x, x, epochs: 1, batchSize: 5, verbose: 0))
+        // A rank-0 kernel: the weight message, not a trap in the layer's shape inference.
+        let denseKernel = dense.parameters[0], keptDenseKernel = denseKernel.value
+        denseKernel.value = Tensor(3)
+        XCTAssertEqual(message { _ = try model.predict(x, verbose: 0) },
+                       "weight '\(denseKernel.path)' has shape () but its layer was built for (8, 2); assign a tensor of shape (8, 2) (or use setWeights)")
+        denseKernel.value = keptDenseKernel
+        // A weight replaced between the forward pass and its pullback: the pullback reads it, so it throws too.
+        let (o, back) = try model.forward([x], training: true)
+        kernel.value = try Tensor.zeros([3])
+        XCTAssertEqual(message { try back([o[0]]) },
+                       "weight '\(kernel.path)' has shape (3,) but its layer was built for (2, 32); assign a tensor of shape (2, 32) (or use setWeights)")
+        kernel.value = keptKernel
 
         // A gradient assigned another shape: the pullback throws before adding into it (it corrupted the heap).
         let (outs, pullback) = try model.forward([x], training: true)

@@ -95,6 +95,25 @@ final class WeightRowsTests: XCTestCase {
             WeightRows.forEachOwnedRange(rows: 129, count: 129 * 256) { r in for i in r { c[i] += 1 } }
         }
         XCTAssertEqual(Set(covered), [1])
+        // The optimizer's per-owner ranges: every element exactly once, whole weights to owner 0 only, and a
+        // split weight's owners each get a non-empty block of whole rows.
+        for chunks in 2...4 {
+            WeightRows.chunks = chunks
+            for (rows, columns) in [(1, 8), (15, 4), (16, 1024), (17, 3), (129, 512), (64, 256), (3, 0)] {
+                let count = rows * columns
+                var hits = [Int](repeating: 0, count: count)
+                var owners = 0
+                for owner in 0..<chunks {
+                    guard let r = WeightRows.ownedRange(owner, rows: rows, count: count) else { continue }
+                    owners += 1
+                    XCTAssertEqual(r.lowerBound % Swift.max(columns, 1), 0, "\(rows)×\(columns): owner \(owner) starts inside a row")
+                    for i in r { hits[i] += 1 }
+                }
+                XCTAssertTrue(hits.allSatisfy { $0 == 1 }, "\(rows)×\(columns), \(chunks) owners: some element updated \(hits.max() ?? 0) or 0 times")
+                let split = WeightRows.splits(rows: rows, work: count)
+                XCTAssertEqual(owners, count == 0 ? 0 : split ? chunks : 1, "\(rows)×\(columns), \(chunks) owners")
+            }
+        }
     }
 
     /// Only matrices whose products the layers split by rows are updated by rows: splitting the update of a
@@ -141,7 +160,8 @@ final class WeightRowsTests: XCTestCase {
         for make in [{ Adam() as Optimizer }, { SGD(learningRate: 0.1, momentum: 0.9) }, { RMSprop(centered: true) }] {
             func parameters() throws -> [Parameter] {
                 generator = SeededGenerator(seed: 5)
-                let shapes = [[64, 256], [256], [48, 96], [0, 8], [16, 16]]
+                // More than one batch of 32 open parameters, split and whole ones in both.
+                let shapes = [[64, 256], [256], [48, 96], [0, 8], [16, 16]] + Array(repeating: [16, 4], count: 30) + [[128, 256], [7]]
                 return try shapes.enumerated().map { i, shape in
                     let n = shape.reduce(1, *)
                     let p = Parameter(try Tensor(shape: shape, scalars: randomFloats(n)), name: "w\(i)", layerName: "layer")

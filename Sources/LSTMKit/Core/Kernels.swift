@@ -57,12 +57,12 @@ enum Kernels {
         }
     }
 
-    /// What one empty job of `chunks` chunks costs on the step pool, in ns (fastest of three batches of
-    /// `jobs`); nil when the pool is busy with another caller.
     /// Adds `delta` to this thread's count of single-threaded regions; returns the new count.
     @inline(__always)
     static func singleThreadedDepth(adding delta: Int32) -> Int { Int(lk_single_threaded_depth(delta)) }
 
+    /// What one empty job of `chunks` chunks costs on the step pool, in ns (fastest of three batches of
+    /// `jobs`); nil when the pool is busy with another caller.
     static func parallelHandoffNanoseconds(chunks: Int, jobs: Int) -> Double? {
         let ns = lk_parallel_handoff_ns(chunks, jobs)
         return ns < 0 ? nil : ns

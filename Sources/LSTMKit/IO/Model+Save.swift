@@ -129,8 +129,8 @@ extension Model {
             guard let t = tensors[key] else {
                 throw LSTMKitError.io("\(url.path): weight '\(key)' is missing from model.safetensors")
             }
-            guard t.shape == p.value.shape else {
-                throw LSTMKitError.shapeMismatch("\(url.path): weight '\(key)' expects shape \(formatShape(p.value.shape)), got \(formatShape(t.shape))")
+            guard t.shape == p.shape else {
+                throw LSTMKitError.shapeMismatch("\(url.path): weight '\(key)' expects shape \(formatShape(p.shape)), got \(formatShape(t.shape))")
             }
             p.value = t
         }

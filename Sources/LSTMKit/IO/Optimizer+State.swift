@@ -64,8 +64,8 @@ extension Optimizer {
             var state: [FloatBuffer] = []
             for slot in slotNames {
                 let k = stateKey(slot: slot, weightKey: key), t = tensors[k]!
-                guard t.shape == p.value.shape else {
-                    throw LSTMKitError.shapeMismatch("\(source): optimizer array '\(k)' expects shape \(formatShape(p.value.shape)), given \(formatShape(t.shape))")
+                guard t.shape == p.shape else {
+                    throw LSTMKitError.shapeMismatch("\(source): optimizer array '\(k)' expects shape \(formatShape(p.shape)), given \(formatShape(t.shape))")
                 }
                 state.append(FloatBuffer(copying: t))
             }

@@ -67,7 +67,7 @@ public final class Dense: Layer {
             throw LSTMKitError.shapeMismatch(
                 "\(className) '\(name)' expects input of shape (None, …, features) with known features, got \(formatShape(s))")
         }
-        if isBuilt { try expect(s, [nil] + Array(s.dropFirst().dropLast()) + [kernel.value.shape[0]]) }
+        if isBuilt { try expect(s, [nil] + Array(s.dropFirst().dropLast()) + [kernel.shape[0]]) }
         else if d <= 0 { throw LSTMKitError.shapeMismatch("Dense '\(name)' got input with \(d) features") }
         return [Array(s.dropLast()) + [units]]
     }
@@ -86,7 +86,7 @@ public final class Dense: Layer {
     override func forward(_ inputs: [Tensor], masks: [Tensor?], training: Bool) throws -> LayerOutput {
         let x = inputs[0]
         let kernel = self.kernel!, bias = self.bias
-        let d = kernel.value.shape[0], u = units, n = x.count / d
+        let d = kernel.shape[0], u = units, n = x.count / d
         var y = [Float](repeating: 0, count: n * u)
         let w = kernel.value
         y.withUnsafeMutableBufferPointer { yp in

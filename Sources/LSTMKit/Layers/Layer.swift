@@ -92,11 +92,11 @@ public class Layer {
         }
         guard weights.count == params.count else {
             throw LSTMKitError.shapeMismatch(
-                "\(className) '\(name)' expects \(params.count) weight arrays (\(params.map { formatShape($0.value.shape) }.joined(separator: ", "))), got \(weights.count)")
+                "\(className) '\(name)' expects \(params.count) weight arrays (\(params.map { formatShape($0.shape) }.joined(separator: ", "))), got \(weights.count)")
         }
-        for (p, w) in zip(params, weights) where p.value.shape != w.shape {
+        for (p, w) in zip(params, weights) where p.shape != w.shape {
             throw LSTMKitError.shapeMismatch(
-                "\(className) '\(name)' weight '\(p.name)' expects shape \(formatShape(p.value.shape)), got \(formatShape(w.shape))")
+                "\(className) '\(name)' weight '\(p.name)' expects shape \(formatShape(p.shape)), got \(formatShape(w.shape))")
         }
         for (p, w) in zip(params, weights) { p.value = w }
     }
@@ -159,12 +159,14 @@ public class Layer {
     public func apply(_ inputs: [Tensor], masks: [Tensor?]? = nil, training: Bool = false) throws -> LayerOutput {
         let shapes = inputs.map { $0.shape.map(Optional.some) }
         try ensureBuilt(shapes)
-        _ = try computeOutputShapes(shapes)
         try checkParameterShapes()
+        _ = try computeOutputShapes(shapes)
         var out = try forward(inputs, masks: masks ?? inputs.map { _ in nil }, training: training)
-        // `Parameter.grad` is assignable too: check before the pullback adds into the gradients.
+        // `Parameter.value` and `grad` are assignable: check again before the pullback reads the weights and
+        // adds into their gradients.
         let pullback = out.pullback
         out.pullback = { grads in   // keeps the layer alive as long as its pullback (it holds no reference back)
+            try self.checkParameterShapes()
             try self.checkGradientShapes()
             return try pullback(grads)
         }

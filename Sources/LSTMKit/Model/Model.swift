@@ -110,8 +110,8 @@ public class Model {
         guard weights.count == params.count else {
             throw LSTMKitError.shapeMismatch("model '\(name)' expects \(params.count) weight arrays, got \(weights.count)")
         }
-        for (p, w) in zip(params, weights) where p.value.shape != w.shape {
-            throw LSTMKitError.shapeMismatch("model '\(name)' weight '\(p.path)' expects shape \(formatShape(p.value.shape)), got \(formatShape(w.shape))")
+        for (p, w) in zip(params, weights) where p.shape != w.shape {
+            throw LSTMKitError.shapeMismatch("model '\(name)' weight '\(p.path)' expects shape \(formatShape(p.shape)), got \(formatShape(w.shape))")
         }
         for (p, w) in zip(params, weights) { p.value = w }
     }

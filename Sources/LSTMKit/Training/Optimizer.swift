@@ -66,14 +66,25 @@ public class Optimizer {
             slots[ObjectIdentifier(p)].flatMap { s in s.allSatisfy { $0.count == p.count } ? s : nil }
                 ?? (0..<slotsPerParameter).map { _ in FloatBuffer(p.count) }
         }
-        var items: [UpdateItem] = []
-        items.reserveCapacity(parameters.count)
-        withItems(parameters[...], states, &items) { items in
-            WeightRows.runOwnerBlocks { owner in
-                for item in items {
-                    guard let r = WeightRows.ownedRange(owner, rows: item.rows, count: item.count) else { continue }
-                    apply(weights: item.w + r.lowerBound, gradient: item.g + r.lowerBound,
-                          slots: item.slots.map { $0 + r.lowerBound }, count: r.count, step: step)
+        // At most `batch` parameters are open at once (each holds a few stack frames while open).
+        let batch = 32
+        for start in stride(from: 0, to: parameters.count, by: batch) {
+            let end = Swift.min(start + batch, parameters.count)
+            var items: [UpdateItem] = []
+            items.reserveCapacity(end - start)
+            withItems(parameters[start..<end], states[start..<end], &items) { items in
+                let body = { (owner: Int) in
+                    for item in items {
+                        guard let r = WeightRows.ownedRange(owner, rows: item.rows, count: item.count) else { continue }
+                        self.apply(weights: item.w + r.lowerBound, gradient: item.g + r.lowerBound,
+                                   slots: item.slots.map { $0 + r.lowerBound }, count: r.count, step: step)
+                    }
+                }
+                // No hand-off when no weight is split (everything is owner 0's).
+                if items.contains(where: { WeightRows.ownedRange(1, rows: $0.rows, count: $0.count) != nil }) {
+                    WeightRows.runOwnerBlocks(body)
+                } else {
+                    body(0)
                 }
             }
         }
@@ -93,10 +104,10 @@ public class Optimizer {
     }
 
     /// Opens each parameter's weights and gradient in turn and calls `body` with all of them open.
-    private func withItems(_ parameters: ArraySlice<Parameter>, _ states: [[FloatBuffer]], _ items: inout [UpdateItem],
+    private func withItems(_ parameters: ArraySlice<Parameter>, _ states: ArraySlice<[FloatBuffer]>, _ items: inout [UpdateItem],
                            _ body: ([UpdateItem]) -> Void) {
-        guard let p = parameters.first else { body(items); return }
-        let grad = p.grad, rows = p.ownedRows, state = states[items.count]
+        guard let p = parameters.first, let state = states.first else { body(items); return }
+        let grad = p.grad, rows = p.ownedRows
         grad.withUnsafeBufferPointer { g in
             p.value.withUnsafeMutableBufferPointer { w in
                 // A gradient of another size than the weights (the value was replaced after the backward pass)
@@ -104,10 +115,10 @@ public class Optimizer {
                 if let wp = w.baseAddress, let gp = g.baseAddress, g.count == w.count {
                     items.append(UpdateItem(w: wp, g: gp, slots: state.map(\.p), count: w.count, rows: rows))
                 } else {
-                    // Nothing to update, but keep the item indices in step with `states`.
+                    // Nothing to update.
                     items.append(UpdateItem(w: Optimizer.nowhere, g: Optimizer.nowhere, slots: state.map(\.p), count: 0, rows: 1))
                 }
-                withItems(parameters.dropFirst(), states, &items, body)
+                withItems(parameters.dropFirst(), states.dropFirst(), &items, body)
             }
         }
     }
