@@ -28,24 +28,36 @@ public enum LSTMKit {
 
     /// Reseeds the global generator: initialisers, shuffling and dropout become reproducible.
     public static func setRandomSeed(_ seed: Int) {
+        reentry.lock(); defer { reentry.unlock() }
         lock.lock(); defer { lock.unlock() }
         generator = SeededGenerator(seed: UInt64(bitPattern: Int64(seed)))
     }
 
-    /// Runs `body` with exclusive access to the global generator.
+    private static let reentry = NSRecursiveLock()
+
+    /// Runs `body` with exclusive access to the global generator. LSTMKit's own random functions called inside
+    /// `body` (on the same thread) do not wait for it, which would never end: they draw from the generator as
+    /// it was when `body` began, and `body`'s draws are the ones kept. Use the generator passed in.
     public static func withGenerator<R>(_ body: (inout SeededGenerator) throws -> R) rethrows -> R {
-        lock.lock(); defer { lock.unlock() }
-        return try body(&generator)
+        reentry.lock(); defer { reentry.unlock() }
+        var local: SeededGenerator
+        do { lock.lock(); defer { lock.unlock() }; local = generator }
+        defer { lock.lock(); generator = local; lock.unlock() }
+        return try body(&local)
     }
 
-    /// A uniform Float in [low, high) from the global generator.
+    /// A uniform Float in [low, high) from the global generator; `low` itself when the interval is empty or
+    /// not finite (e.g. `uniform(1, 1)`, `uniform(1, 0)`), where Swift's own `Float.random(in:)` would trap.
     public static func uniform(_ low: Float, _ high: Float) -> Float {
-        withGenerator { Float.random(in: low..<high, using: &$0) }
+        guard low < high, low.isFinite, high.isFinite else { return low }
+        return withGenerator { Float.random(in: low..<high, using: &$0) }
     }
 
-    /// `count` uniform Floats in [low, high) from the global generator (one lock for all).
+    /// `count` uniform Floats in [low, high) from the global generator (one lock for all); `low` repeated
+    /// when `low == high` (callers check the bounds).
     static func uniformScalars(count: Int, low: Float, high: Float) -> [Float] {
-        withGenerator { g in (0..<count).map { _ in Float.random(in: low..<high, using: &g) } }
+        guard low < high else { return [Float](repeating: low, count: count) }
+        return withGenerator { g in (0..<count).map { _ in Float.random(in: low..<high, using: &g) } }
     }
 
     /// `count` standard normal Floats (Box–Muller) from the global generator.
@@ -63,8 +75,9 @@ public enum LSTMKit {
         }
     }
 
-    /// A random permutation of 0..<n from the global generator (used by `fit` shuffling).
+    /// A random permutation of 0..<n from the global generator (used by `fit` shuffling); empty for n ≤ 0.
     public static func permutation(_ n: Int) -> [Int] {
-        withGenerator { g in Array(0..<n).shuffled(using: &g) }
+        guard n > 0 else { return [] }
+        return withGenerator { g in Array(0..<n).shuffled(using: &g) }
     }
 }

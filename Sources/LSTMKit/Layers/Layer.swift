@@ -164,8 +164,18 @@ public class Layer {
         var out = try forward(inputs, masks: masks ?? inputs.map { _ in nil }, training: training)
         // `Parameter.value` and `grad` are assignable: check again before the pullback reads the weights and
         // adds into their gradients.
-        let pullback = out.pullback
+        let pullback = out.pullback, outShapes = out.outputs.map(\.shape)
         out.pullback = { grads in   // keeps the layer alive as long as its pullback (it holds no reference back)
+            // One gradient (or nil) per output, each of its output's shape: the layers index and copy them
+            // trusting that (a short list or a small tensor read past its end).
+            guard grads.count == outShapes.count else {
+                throw LSTMKitError.invalidArgument(
+                    "\(self.className) '\(self.name)' pullback expects \(outShapes.count) output gradient(s), got \(grads.count)")
+            }
+            for (i, (g, shape)) in zip(grads, outShapes).enumerated() where g != nil && g!.shape != shape {
+                throw LSTMKitError.shapeMismatch(
+                    "gradient for output \(i) of \(self.className) '\(self.name)' expects shape \(formatShape(shape)), got \(formatShape(g!.shape))")
+            }
             try self.checkParameterShapes()
             try self.checkGradientShapes()
             return try pullback(grads)

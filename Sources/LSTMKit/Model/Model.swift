@@ -1,3 +1,5 @@
+import Foundation
+
 /// A graph of layer calls from symbolic inputs to symbolic outputs (Keras's functional `Model`).
 ///
 /// ```swift
@@ -20,6 +22,9 @@ public class Model {
     public internal(set) var nodes: [Node] = []
     /// Storage for the training part of LSTMKit (compile settings, optimizer state, history).
     var trainingStorage: [String: Any] = [:]
+    /// Held by `fit`, `evaluate` and `trainOnBatch`, which share the compiled state (history, running
+    /// metrics): another thread's call waits; the same thread may nest them (e.g. from a callback).
+    let trainingLock = NSRecursiveLock()
     /// How many times the model was called on symbolic tensors (the next `ModelCall.index`).
     var symbolicCallCount = 0
 

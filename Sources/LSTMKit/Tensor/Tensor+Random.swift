@@ -3,6 +3,9 @@
 extension Tensor {
     /// Uniform values in [low, high).
     public static func randomUniform(_ shape: [Int], low: Float = 0, high: Float = 1) throws -> Tensor {
+        guard low.isFinite, high.isFinite, low <= high else {
+            throw LSTMKitError.invalidArgument("Tensor.randomUniform expects finite low <= high, got low \(low), high \(high)")
+        }
         let n = try LSTMKit.elementCount(shape, what: "Tensor.randomUniform")
         return Tensor(uncheckedShape: shape, scalars: LSTMKit.uniformScalars(count: n, low: low, high: high))
     }

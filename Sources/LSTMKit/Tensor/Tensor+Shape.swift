@@ -97,12 +97,26 @@ extension Tensor {
 
     /// The rows `range` of the first axis, like numpy's `a[2:]`.
     public subscript(_ range: PartialRangeFrom<Int>) -> Tensor {
-        get throws { try self[range.lowerBound ..< (rank > 0 ? shape[0] : 0)] }
+        get throws {
+            guard rank > 0 else { throw LSTMKitError.invalidArgument("cannot slice a scalar tensor") }
+            // Checked before the Range is formed: a lower bound past the end would trap there.
+            guard range.lowerBound >= 0, range.lowerBound <= shape[0] else {
+                throw LSTMKitError.invalidArgument("slice \(range.lowerBound)... is out of range for axis 0 with size \(shape[0])")
+            }
+            return try self[range.lowerBound ..< shape[0]]
+        }
     }
 
     /// The rows `range` of the first axis, like numpy's `a[:3]`.
     public subscript(_ range: PartialRangeUpTo<Int>) -> Tensor {
-        get throws { try self[0 ..< range.upperBound] }
+        get throws {
+            guard rank > 0 else { throw LSTMKitError.invalidArgument("cannot slice a scalar tensor") }
+            // Checked before the Range is formed: a negative bound (numpy's a[:-1]) would trap there.
+            guard range.upperBound >= 0, range.upperBound <= shape[0] else {
+                throw LSTMKitError.invalidArgument("slice ..<\(range.upperBound) is out of range for axis 0 with size \(shape[0])")
+            }
+            return try self[0 ..< range.upperBound]
+        }
     }
 
     /// Rows along the first axis; callers have checked the bounds.

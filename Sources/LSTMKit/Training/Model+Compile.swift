@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `metrics` argument of `compile` in one of Keras's forms.
 enum MetricSpec: Equatable {
     /// A flat list: the metrics of a single-output model, or one metric per output of a multi-output model.
@@ -120,6 +122,8 @@ extension Model {
     /// `trainOnBatch` for models with several inputs and/or outputs.
     @discardableResult
     public func trainOnBatch(_ x: [Tensor], _ y: [Tensor]) throws -> Float {
+        trainingLock.lock()
+        defer { trainingLock.unlock() }
         let c = try requireCompiled("trainOnBatch")
         _ = try checkedSampleCount(x, y, what: "trainOnBatch")
         try checkTargets(y)
@@ -129,8 +133,14 @@ extension Model {
 
     /// Forward, loss, backward and update on one batch. Returns the loss and the outputs and masks (before
     /// the update) so metrics can be computed on them, as Keras does.
+    ///
+    /// Steps are serialised process-wide (`Model.stepLock`): two threads training the same model, or models
+    /// that share layers, take turns step by step instead of updating the same weights and optimizer slots
+    /// at once (which crashed).
     func trainStep(_ x: [Tensor], _ y: [Tensor], compiled c: CompiledTraining)
         throws -> (loss: Float, outputLosses: [Float], outputs: [Tensor], masks: [Tensor?]) {
+        Model.stepLock.lock()
+        defer { Model.stepLock.unlock() }
         zeroGradients()
         let f = try forwardWithMasks(x, training: true)
         let (dataLoss, outputLosses, grads) = try lossAndGradients(y, f.outputs, masks: f.masks, loss: c.loss)
@@ -148,6 +158,9 @@ extension Model {
         for p in params { if let k = p.constraint { p.value = k.apply(p.value) } }
         return (loss, outputLosses, f.outputs, f.masks)
     }
+
+    /// Held for the length of one training step (see `trainStep`).
+    static let stepLock = NSLock()
 
     /// The sum of the regularizer penalties of the trainable weights (Keras's `sum(model.losses)`), on the
     /// current weights; 0 without regularizers.

@@ -11,11 +11,14 @@ extension Model {
     /// `evaluate` for models with several inputs and/or outputs.
     @discardableResult
     public func evaluate(_ x: [Tensor], _ y: [Tensor], batchSize: Int = 32, verbose: Int = 1) throws -> TrainingLogs {
+        trainingLock.lock()
+        defer { trainingLock.unlock() }
         let c = try requireCompiled("evaluate")
         try checkLoopArguments(batchSize: batchSize, verbose: verbose, what: "evaluate")
         _ = try checkedSampleCount(x, y, what: "evaluate")
         try checkTargets(y)
         let n = x[0].shape[0]
+        let batchSize = Swift.min(batchSize, Swift.max(n, 1))   // larger batches are the whole data
         let settings = ProgressSettings(phase: .evaluate, verbose: verbose, epochs: 1,
                                         stepsPerEpoch: (n + batchSize - 1) / batchSize, samples: n)
         let reporter = TrainingProgress.reporter(settings)
@@ -34,6 +37,7 @@ extension Model {
                       weights: String = "the weights are unchanged",
                       onBatch: ((Int, TrainingLogs) -> Void)? = nil) throws -> TrainingLogs {
         let n = x[0].shape[0]
+        let batchSize = Swift.min(batchSize, Swift.max(n, 1))
         let steps = (n + batchSize - 1) / batchSize
         var running = try runningMeans(c, outputs: y.count)
         for step in 0..<steps {
@@ -59,6 +63,7 @@ extension Model {
     public func predictAll(_ x: [Tensor], batchSize: Int = 32, verbose: Int = 1) throws -> [Tensor] {
         try checkLoopArguments(batchSize: batchSize, verbose: verbose, what: "predict")
         let n = try checkedSampleCount(x, nil, what: "predict")
+        let batchSize = Swift.min(batchSize, Swift.max(n, 1))   // larger batches are the whole data
         let steps = (n + batchSize - 1) / batchSize
         let settings = ProgressSettings(phase: .predict, verbose: verbose, epochs: 1, stepsPerEpoch: steps, samples: n)
         let reporter = TrainingProgress.reporter(settings)

@@ -22,6 +22,8 @@ extension Model {
     public func fit(_ x: [Tensor], _ y: [Tensor], epochs: Int = 1, batchSize: Int = 32, verbose: Int = 1,
                     validationSplit: Double = 0, validationData: ([Tensor], [Tensor])? = nil, shuffle: Bool = true,
                     callbacks: [Callback] = []) throws -> History {
+        trainingLock.lock()
+        defer { trainingLock.unlock() }
         let c = try requireCompiled("fit")
         try checkLoopArguments(batchSize: batchSize, verbose: verbose, what: "fit")
         guard epochs >= 0 else { throw LSTMKitError.invalidArgument("fit expects epochs >= 0, got \(epochs)") }
@@ -41,6 +43,8 @@ extension Model {
             validation = (x.map { $0.rows(at..<total) }, y.map { $0.rows(at..<total) })
         }
         let n = trainX[0].shape[0]
+        // A batch larger than the data is the whole data (Keras accepts any size; Int.max overflowed below).
+        let batchSize = Swift.min(batchSize, Swift.max(n, 1))
         let steps = (n + batchSize - 1) / batchSize
         let settings = ProgressSettings(phase: .fit, verbose: verbose, epochs: epochs, stepsPerEpoch: steps, samples: n)
         let reporter = TrainingProgress.reporter(settings)
