@@ -99,4 +99,35 @@ final class HostileUseTests: XCTestCase {
         XCTAssertTrue(losses.allSatisfy(\.isFinite))
         XCTAssertTrue(model.getWeights().allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
     }
+
+    /// Sizes near Int.max overflowed in arithmetic before any check (a trap instead of an error).
+    func testHugeSizesThrowInsteadOfOverflowing() throws {
+        XCTAssertEqual(message { _ = try Tensor.zeros([1 << 40, 1 << 40, 0]) },
+                       "Tensor.zeros of shape (1099511627776, 1099511627776, 0) has extents whose product does not fit in an Int")
+        let t = try Tensor.arange([2, 3])
+        XCTAssertEqual(message { _ = try t.reshaped([Int.max, 2]) },
+                       "cannot reshape tensor of shape (2, 3) (6 elements) into (\(Int.max), 2)")
+        XCTAssertEqual(message { _ = try t.reshaped([-1, Int.max, 2]) },
+                       "cannot reshape tensor of shape (2, 3) (6 elements) into (-1, \(Int.max), 2)")
+        XCTAssertNotNil(message { _ = try oneHot([1, 2], classes: Int.max) })
+        XCTAssertNotNil(message { _ = try padSequences([[1], [2]], maxlen: Int.max) })
+        XCTAssertEqual(message { _ = try temporalize(try Tensor.arange([9, 2]), lookback: Int.max) },
+                       "temporalize with lookback \(Int.max) needs at least lookback + 2 rows, got 9")
+        let repeated = RepeatVector(1 << 62)
+        XCTAssertNotNil(message { _ = try repeated(try Tensor.ones([2, 3])) })
+        let model = try Sequential([Input(shape: [3, 2]), LSTM(units: 4), Dense(units: 1)])
+        XCTAssertEqual(model.summaryText(lineLength: Int.max), model.summaryText(lineLength: 1 << 20))
+    }
+
+    /// A scaler decoded from mismatched JSON, and a constraint applied by hand to a weight its axis does not fit
+    /// (index out of range before).
+    func testMismatchedScalerAndConstraintAxisDoNotTrap() throws {
+        let scaler = try JSONDecoder().decode(StandardScaler.self, from: Data(#"{"mean":[0,0,0],"scale":[1]}"#.utf8))
+        XCTAssertEqual(message { _ = try scaler.transform(try Tensor.ones([2, 3])) },
+                       "StandardScaler has 3 means but 1 scales (decoded from mismatched data?); fit it again")
+        let v = try Tensor([1, 2, 3])
+        XCTAssertEqual(Constraint.maxNorm(maxValue: 2, axis: 1).apply(v), v)
+        XCTAssertEqual(Constraint.unitNorm(axis: -5).apply(v), v)
+        XCTAssertEqual(Constraint.unitNorm(axis: 0).apply(try Tensor([3, 4])).scalars.map { ($0 * 10).rounded() / 10 }, [0.6, 0.8])
+    }
 }

@@ -109,7 +109,8 @@ public enum Constraint: Equatable, Sendable {
         }
     }
 
-    /// The projected weights.
+    /// The projected weights. A weight whose rank `axis` does not fit is returned unchanged (layers reject
+    /// such a constraint when they build; see `validate`).
     public func apply(_ w: Tensor) -> Tensor {
         let eps: Float = 1e-7
         var axis: Int
@@ -125,6 +126,7 @@ public enum Constraint: Equatable, Sendable {
         }
         let shape = w.shape
         if shape.isEmpty { let n = Swift.abs(w.scalars[0]); return w.map { $0 * factor(n) } }
+        guard (-shape.count..<shape.count).contains(axis) else { return w }
         if axis < 0 { axis += shape.count }
         let outer = shape[..<axis].reduce(1, *), len = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
         var out = w.scalars

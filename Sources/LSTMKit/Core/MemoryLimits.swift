@@ -17,7 +17,13 @@ extension LSTMKit {
         if let bad = shape.first(where: { $0 < 0 }) {
             throw LSTMKitError.invalidArgument("\(what) expects non-negative extents, got shape \(formatShape(shape)) with extent \(bad)")
         }
-        if shape.contains(0) { return 0 }
+        if shape.contains(0) {
+            // Empty, but strides and sizes derived from the other extents must still fit in an Int.
+            guard checkedProduct(shape.filter { $0 != 0 }) != nil else {
+                throw LSTMKitError.invalidArgument("\(what) of shape \(formatShape(shape)) has extents whose product does not fit in an Int")
+            }
+            return 0
+        }
         var n = 1
         for e in shape {
             let (p, overflow) = n.multipliedReportingOverflow(by: e)

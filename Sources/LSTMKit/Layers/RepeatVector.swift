@@ -31,7 +31,7 @@ public final class RepeatVector: Layer {
     // x: (B, F) → y: (B, n, F)
     override func forward(_ inputs: [Tensor], masks: [Tensor?], training: Bool) throws -> LayerOutput {
         let x = inputs[0], b = x.shape[0], f = x.shape[1], n = self.n
-        var y = [Float](repeating: 0, count: b * n * f)
+        var y = [Float](repeating: 0, count: try LSTMKit.elementCount([b, n, f], what: "RepeatVector '\(name)' output"))
         if f > 0 {
             x.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { ys in
                 for i in 0..<b { for t in 0..<n { (ys.baseAddress! + (i * n + t) * f).update(from: xs.baseAddress! + i * f, count: f) } }

@@ -11,7 +11,8 @@ extension ModelSummary {
     /// so a `lineLength` above it prints a cropped table; that is reproduced too.
     /// `lineLength` below 40 is raised to 40 (Keras refuses widths that leave a column under 4 characters).
     public func text(lineLength: Int = 76, consoleWidth: Int = 80) -> String {
-        let lineLength = Swift.max(lineLength, 40), consoleWidth = Swift.max(consoleWidth, 1)
+        // Wider than the console is cropped anyway; the cap keeps the column arithmetic in range.
+        let lineLength = Swift.min(Swift.max(lineLength, 40), 1 << 20), consoleWidth = Swift.max(consoleWidth, 1)
         let positions = showsConnections ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0]
         let widths = SummaryLayout.contentWidths(lineLength: lineLength, positions: positions)
         let rightAligned = [false, false, true, false]

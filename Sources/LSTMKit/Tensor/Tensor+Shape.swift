@@ -13,14 +13,14 @@ extension Tensor {
             throw LSTMKitError.invalidArgument("reshaped: extents must be >= 0 or -1, got \(bad) in \(formatShape(newShape))")
         }
         if let u = unknown.first {
-            let known = target.enumerated().filter { $0.offset != u }.reduce(1) { $0 * $1.element }
+            let known = LSTMKit.checkedProduct(target.enumerated().filter { $0.offset != u }.map(\.element)) ?? 0
             guard known > 0, count % known == 0 else {
                 throw LSTMKitError.shapeMismatch(
                     "cannot reshape tensor of shape \(formatShape(shape)) (\(count) elements) into \(formatShape(newShape))")
             }
             target[u] = count / known
         }
-        guard target.reduce(1, *) == count else {
+        guard LSTMKit.checkedProduct(target) == count else {
             throw LSTMKitError.shapeMismatch(
                 "cannot reshape tensor of shape \(formatShape(shape)) (\(count) elements) into \(formatShape(newShape))")
         }

@@ -53,7 +53,7 @@ public func oneHot(_ labels: [Float], classes: Int? = nil) throws -> Tensor {
     if let bad = indices.first(where: { $0 >= width }) {
         throw LSTMKitError.invalidArgument("oneHot expects labels in 0..<\(width) (classes: \(width)), got \(bad)")
     }
-    var out = [Float](repeating: 0, count: indices.count * width)
+    var out = [Float](repeating: 0, count: try LSTMKit.elementCount([indices.count, width], what: "oneHot"))
     for (row, k) in indices.enumerated() { out[row * width + k] = 1 }
     return try Tensor(shape: [indices.count, width], scalars: out)
 }

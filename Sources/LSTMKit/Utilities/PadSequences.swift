@@ -44,7 +44,7 @@ private func padSequenceSteps(_ sequences: [[[Float]]], maxlen: Int?, padding: S
         }
     }
     let length = maxlen ?? (sequences.map(\.count).max() ?? 0)
-    var out = [Float](repeating: value, count: sequences.count * length * features)
+    var out = [Float](repeating: value, count: try LSTMKit.elementCount([sequences.count, length, features], what: "padSequences"))
     for (i, s) in sequences.enumerated() {
         let kept: ArraySlice<[Float]> = s.count <= length
             ? s[...] : (truncating == .pre ? s[(s.count - length)...] : s[..<length])

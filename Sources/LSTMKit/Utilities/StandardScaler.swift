@@ -60,6 +60,10 @@ public struct StandardScaler: Codable, Equatable, Sendable {
         guard isFitted else {
             throw LSTMKitError.invalidArgument("StandardScaler.\(what) called before fit: call fit(_:) on the training data first")
         }
+        guard scale.count == mean.count else {
+            throw LSTMKitError.invalidArgument(
+                "StandardScaler has \(mean.count) means but \(scale.count) scales (decoded from mismatched data?); fit it again")
+        }
         guard x.shape.last == mean.count else {
             throw LSTMKitError.shapeMismatch(
                 "StandardScaler.\(what) expects \(mean.count) features (last axis), got shape \(formatShape(x.shape))")

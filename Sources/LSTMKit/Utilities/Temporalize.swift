@@ -20,7 +20,7 @@ public func temporalize(_ x: Tensor, _ y: [Float], lookback: Int) throws -> (x: 
     let samples = rows - lookback - 1
     guard samples >= 1 else {
         throw LSTMKitError.invalidArgument(
-            "temporalize with lookback \(lookback) needs at least \(lookback + 2) rows, got \(rows)")
+            "temporalize with lookback \(lookback) needs at least \(lookback > Int.max - 2 ? "lookback + 2" : String(lookback + 2)) rows, got \(rows)")
     }
     var windows = [Float](); windows.reserveCapacity(samples * lookback * features)
     var targets = [Float](); targets.reserveCapacity(samples)
