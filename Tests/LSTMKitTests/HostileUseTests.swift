@@ -130,4 +130,14 @@ final class HostileUseTests: XCTestCase {
         XCTAssertEqual(Constraint.unitNorm(axis: -5).apply(v), v)
         XCTAssertEqual(Constraint.unitNorm(axis: 0).apply(try Tensor([3, 4])).scalars.map { ($0 * 10).rounded() / 10 }, [0.6, 0.8])
     }
+
+    /// A user's maker registered under a built-in class name ("LSTM") made `Bidirectional(LSTM(...))` trap:
+    /// it copied the layer through the registry. It copies by the layer's own class now.
+    func testARegistryOverrideDoesNotBreakBidirectional() throws {
+        LayerRegistry.register("LSTM") { _ in Dense(units: 1) }
+        defer { LayerRegistry.register("LSTM") { try LSTM(config: $0) } }
+        let b = Bidirectional(LSTM(units: 2))
+        XCTAssertTrue(b.forwardLayer is LSTM && b.backwardLayer is LSTM)
+        XCTAssertEqual(try b(try Tensor.ones([1, 3, 2])).shape, [1, 4])
+    }
 }

@@ -27,10 +27,17 @@ public final class Bidirectional: Layer {
             c.values["name"] = .string("\(prefix)_\(layer.name)")
             if flip { c.values["go_backwards"] = .bool(!layer.goBackwards) }
             c.values["input_shape"] = nil
-            guard let l = (try? LayerRegistry.makeLayer(c)) as? Recurrent else {
-                preconditionFailure("internal: cannot copy \(layer.className) from its config")
+            // The layer's own class, not the registry (where a user may have registered another maker
+            // under "LSTM"): its own config always rebuilds it.
+            let made: Recurrent?
+            switch layer {
+            case is LSTM: made = try? LSTM(config: c)
+            case is GRU: made = try? GRU(config: c)
+            case is SimpleRNN: made = try? SimpleRNN(config: c)
+            default: made = (try? LayerRegistry.makeLayer(c)) as? Recurrent
             }
-            return l
+            guard let made else { preconditionFailure("internal: cannot copy \(layer.className) from its config") }
+            return made
         }
         forwardLayer = copy("forward", flip: false)
         backwardLayer = copy("backward", flip: true)
