@@ -16,7 +16,7 @@ KERNEL       = $(BIN_DIR)/swift-lstm-kernel
 APT_PACKAGES := libzmq3-dev libopenblas-dev libdnnl-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages build install-kernel install-kernel-ssh notebooks notebooks-sync test test-swift test-python test-browser fuzz fuzz-smoke lab lab-copies bench clean
+.PHONY: setup system-packages build install-kernel install-kernel-ssh notebooks notebooks-sync test test-swift test-tsan test-python test-browser fuzz fuzz-smoke lab lab-copies bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -50,7 +50,7 @@ notebooks: install-kernel
 notebooks-sync: setup
 	$(PY) tools/notebooks/sync_notebooks.py
 
-test: build test-swift test-python fuzz-smoke
+test: build test-swift test-tsan test-python fuzz-smoke
 
 # The Keras/PyTorch parity and gradient suites run twice: as shipped (their small layers take LSTMKit's
 # own step loop) and with LSTMKIT_ONEDNN=always (every LSTM/GRU in Keras's fused-kernel configuration
@@ -58,6 +58,13 @@ test: build test-swift test-python fuzz-smoke
 test-swift: build
 	swift test
 	LSTMKIT_ONEDNN=always swift test --skip-build --filter 'Parity|Gradient|Reference|OneDNN|Training'
+
+# LSTMKit's threading (the step pool, the split decision, training from several threads) under the thread
+# sanitizer, in its own build folder; any data race it reports fails the target.
+test-tsan: setup
+	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
+		--filter 'LSTMKitTests.(WeightRowsTests|KernelsTests|HostileUseTests|TrainingTests)'
 
 test-python: build
 	SWIFT_LSTM_KERNEL=$(KERNEL) $(PY) -m pytest -v tests/python

@@ -37,7 +37,7 @@ static struct {
     atomic_flag busy;            // one job at a time; other callers fall back
     lk_chunk_fn fn;              // the current job, published before `generation` (release)
     void *context;
-    long chunks;
+    atomic_long chunks;          // read by a helper before it claims (a late one may see the next job's)
     long startGeneration[MAX_HELPERS + 1];  // the generation each helper was started at (it waits for the next)
     int restoreAffinity[MAX_HELPERS + 1];   // whether the helper was started away from the caller's CPU
     cpu_set_t allowed;                      // the process's CPUs when the helpers were started
@@ -85,7 +85,7 @@ static void *helper_main(void *arg) {
         seen = g;
         // The claim (acquire) orders the reads of fn, context and chunks after the caller wrote them for
         // the job whose claims it reset; a helper late enough to see a newer job's reset runs that job's chunk.
-        if (index < pool.chunks) run_if_unclaimed(index);
+        if (index < atomic_load_explicit(&pool.chunks, memory_order_relaxed)) run_if_unclaimed(index);
     }
     return 0;
 }
@@ -138,7 +138,7 @@ int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context) {
     }
     pool.fn = fn;
     pool.context = context;
-    pool.chunks = chunks;
+    atomic_store_explicit(&pool.chunks, chunks, memory_order_relaxed);
     atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.claimed[0], 1, memory_order_relaxed);
     for (long i = 1; i < chunks; i++) atomic_store_explicit(&pool.claimed[i], 0, memory_order_release);
@@ -188,3 +188,18 @@ int lk_single_threaded_depth(int delta) {
     single_threaded_depth += delta;
     return single_threaded_depth;
 }
+
+// The hand-off measurement WeightRows schedules by: one countdown and one result for every thread.
+static atomic_long probe_countdown;
+static _Atomic double last_handoff = -1;
+
+int lk_probe_due(long interval) {
+    long left = atomic_fetch_sub_explicit(&probe_countdown, 1, memory_order_relaxed);
+    if (left > 0) return 0;
+    atomic_store_explicit(&probe_countdown, interval - 1, memory_order_relaxed);
+    return 1;
+}
+
+double lk_last_handoff(void) { return atomic_load_explicit(&last_handoff, memory_order_relaxed); }
+
+void lk_set_last_handoff(double ns) { atomic_store_explicit(&last_handoff, ns, memory_order_relaxed); }

@@ -236,6 +236,29 @@ final class WeightRowsTests: XCTestCase {
         XCTAssertFalse(inside == alone, "the test's product must tell split from whole")
     }
 
+    /// Two threads predicting at once both decide, product by product, whether to split (reading and
+    /// re-measuring the hand-off): each must get exactly its lonely outputs. (The decision's state was plain
+    /// static variables written by both threads: a data race under the thread sanitizer.)
+    func testTwoThreadsPredictingAtOnceGiveTheirLonelyOutputs() throws {
+        WeightRows.chunks = 2
+        WeightRows.mode = .measured
+        LSTMKit.setRandomSeed(4)
+        let x = try Tensor.randomUniform([5, 3, 2], low: 0, high: 1)
+        let models = try (0..<2).map { _ in
+            try Sequential([Input(shape: [3, 2]), LSTM(units: 64, activation: .relu, returnSequences: true),
+                            TimeDistributed(Dense(units: 2))])
+        }
+        let alone = try models.map { try $0.predict(x, verbose: 0).scalars }
+        var together: [[Float]] = [[], []]
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            var last: [Float] = []
+            for _ in 0..<300 { last = (try? models[i].predict(x, verbose: 0).scalars) ?? [] }
+            lock.lock(); together[i] = last; lock.unlock()
+        }
+        XCTAssertEqual(together, alone)
+    }
+
     /// Two threads training at once contend for the step pool (one of them runs its blocks in turn): each
     /// fit must still give exactly what it gives alone.
     func testTwoThreadsTrainingAtOnceGiveTheirLonelyResults() throws {

@@ -43,6 +43,16 @@ int lk_parallel_chunks(long chunks, lk_chunk_fn fn, void *context);
 /// jobs (the first call also starts the helpers). −1 when the pool is busy with another caller.
 double lk_parallel_handoff_ns(long chunks, long jobs);
 
+/// Whether the caller should measure the hand-off now: counts `lk_probe_due` calls down from `interval`
+/// (atomically, for all threads) and says yes once per `interval` calls (the first call included).
+int lk_probe_due(long interval);
+
+/// The last measured hand-off in ns (−1: none yet, or the pool was busy), shared by all threads.
+double lk_last_handoff(void);
+
+/// Records a measured hand-off (or −1) for `lk_last_handoff`.
+void lk_set_last_handoff(double ns);
+
 /// Adds `delta` to the calling thread's count of open single-threaded regions (`BLAS.enterSingleThreaded`)
 /// and returns the new count. The count is per thread: another thread's row-parallel loop must not change
 /// how this thread's products are split.

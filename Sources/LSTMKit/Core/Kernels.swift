@@ -61,6 +61,15 @@ enum Kernels {
     @inline(__always)
     static func singleThreadedDepth(adding delta: Int32) -> Int { Int(lk_single_threaded_depth(delta)) }
 
+    /// Whether a hand-off measurement is due (once per `interval` calls, over all threads).
+    static func probeDue(interval: Int) -> Bool { lk_probe_due(interval) != 0 }
+
+    /// The last recorded hand-off in ns, shared by all threads (nil: none yet, or the pool was busy).
+    static var lastHandoff: Double? {
+        get { let ns = lk_last_handoff(); return ns < 0 ? nil : ns }
+        set { lk_set_last_handoff(newValue ?? -1) }
+    }
+
     /// What one empty job of `chunks` chunks costs on the step pool, in ns (fastest of three batches of
     /// `jobs`); nil when the pool is busy with another caller.
     static func parallelHandoffNanoseconds(chunks: Int, jobs: Int) -> Double? {

@@ -68,11 +68,10 @@ enum WeightRows {
     /// Split decisions between two measurements of the hand-off (a measurement is 96 empty jobs).
     static let probeInterval = 4096
 
-    nonisolated(unsafe) private static var untilProbe = 0
-    nonisolated(unsafe) private static var handoffIsFast = false
 
-    /// The last measured hand-off, in ns (nil before the first measurement or when the pool was busy).
-    nonisolated(unsafe) private(set) static var lastHandoff: Double?
+    /// The last measured hand-off, in ns (nil before the first measurement or when the pool was busy). Kept
+    /// in C atomics: every thread that multiplies reads it, and re-measures it when due.
+    static var lastHandoff: Double? { Kernels.lastHandoff }
 
     /// Whether the owners' blocks run concurrently now (measuring the hand-off when due). Only the
     /// scheduling depends on it: the blocks, and so every result, are the same either way.
@@ -83,13 +82,10 @@ enum WeightRows {
         case .on: return true
         case .measured: break
         }
-        if untilProbe <= 0 {
-            untilProbe = probeInterval
-            lastHandoff = Kernels.parallelHandoffNanoseconds(chunks: chunks, jobs: 32)
-            handoffIsFast = (lastHandoff ?? .infinity) < handoffLimit
+        if Kernels.probeDue(interval: probeInterval) {
+            Kernels.lastHandoff = Kernels.parallelHandoffNanoseconds(chunks: chunks, jobs: 32)
         }
-        untilProbe -= 1
-        return handoffIsFast
+        return (Kernels.lastHandoff ?? .infinity) < handoffLimit
     }
 
     /// Weights with fewer rows stay whole.
