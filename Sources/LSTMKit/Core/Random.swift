@@ -23,26 +23,26 @@ public struct SeededGenerator: RandomNumberGenerator {
 
 /// Namespace for library-wide settings (`LSTMKit.setRandomSeed(_:)`).
 public enum LSTMKit {
-    private static let lock = NSLock()
     nonisolated(unsafe) private static var generator = SeededGenerator(seed: 0x5EED_1234)
+
+    /// Recursive, so that a random function called inside `withGenerator`'s body on the same thread does
+    /// not wait for itself.
+    private static let lock = NSRecursiveLock()
 
     /// Reseeds the global generator: initialisers, shuffling and dropout become reproducible.
     public static func setRandomSeed(_ seed: Int) {
-        reentry.lock(); defer { reentry.unlock() }
         lock.lock(); defer { lock.unlock() }
         generator = SeededGenerator(seed: UInt64(bitPattern: Int64(seed)))
     }
-
-    private static let reentry = NSRecursiveLock()
 
     /// Runs `body` with exclusive access to the global generator. LSTMKit's own random functions called inside
     /// `body` (on the same thread) do not wait for it, which would never end: they draw from the generator as
     /// it was when `body` began, and `body`'s draws are the ones kept. Use the generator passed in.
     public static func withGenerator<R>(_ body: (inout SeededGenerator) throws -> R) rethrows -> R {
-        reentry.lock(); defer { reentry.unlock() }
-        var local: SeededGenerator
-        do { lock.lock(); defer { lock.unlock() }; local = generator }
-        defer { lock.lock(); generator = local; lock.unlock() }
+        lock.lock(); defer { lock.unlock() }
+        // The body works on a copy, so that a nested call (same thread) has its own to draw from.
+        var local = generator
+        defer { generator = local }
         return try body(&local)
     }
 

@@ -108,12 +108,6 @@ enum WeightRows {
         chunks > 1 && rows >= minimumRows && work >= minimumWork
     }
 
-    /// Runs `body(0..<chunks)`: on the step pool while that pays, else one after the other here.
-    private static func runBlocks(_ body: (Int) -> Void) {
-        if runsConcurrently && Kernels.parallelChunks(chunks, body) { return }
-        for i in 0..<chunks { body(i) }
-    }
-
     /// `BLAS.gemm` computed in blocks of the weight's rows, one block per owner; false, with nothing done,
     /// when the product is not split (no weight, or too small). The blocks are the same whether they run
     /// concurrently or not, so a product's result does not depend on the machine's state.
@@ -130,7 +124,7 @@ enum WeightRows {
             guard splits(rows: k, work: m * n * k), (chunks - 1) * m * n <= maximumPartial else { return false }
             // Owner 0 adds its share into C; the others write partial products, added after the join.
             let partial = FloatBuffer(uninitialized: (chunks - 1) * m * n)
-            runBlocks { i in
+            runOwnerBlocks { i in
                 let k0 = edge(i, rows: k), k1 = edge(i + 1, rows: k)
                 let ai = transA ? a + k0 * lda : a + k0, bi = transB ? b + k0 : b + k0 * ldb
                 if i == 0 {
@@ -154,7 +148,7 @@ enum WeightRows {
             return true
         case .m:
             guard splits(rows: m, work: m * n * k) else { return false }
-            runBlocks { i in
+            runOwnerBlocks { i in
                 let m0 = edge(i, rows: m), m1 = edge(i + 1, rows: m)
                 BLAS.serialGemm(transA: transA, transB: transB, m: m1 - m0, n: n, k: k, alpha: alpha,
                                 a: transA ? a + m0 : a + m0 * lda, lda: lda, b: b, ldb: ldb,
@@ -163,7 +157,7 @@ enum WeightRows {
             return true
         case .n:
             guard splits(rows: n, work: m * n * k) else { return false }
-            runBlocks { i in
+            runOwnerBlocks { i in
                 let n0 = edge(i, rows: n), n1 = edge(i + 1, rows: n)
                 BLAS.serialGemm(transA: transA, transB: transB, m: m, n: n1 - n0, k: k, alpha: alpha,
                                 a: a, lda: lda, b: transB ? b + n0 * ldb : b + n0, ldb: ldb,
@@ -176,28 +170,31 @@ enum WeightRows {
     /// Runs `body(owner)` for every owner: concurrently on the step pool while the split pays, else one
     /// after the other here. For work that `ownedRange` divides, the result is the same either way.
     static func runOwnerBlocks(_ body: (Int) -> Void) {
-        if chunks > 1 && runsConcurrently && Kernels.parallelChunks(chunks, body) { return }
+        if runsConcurrently && Kernels.parallelChunks(chunks, body) { return }
         for i in 0..<chunks { body(i) }
     }
 
+    /// Whether the elementwise updates of a (rows, columns) weight of `count` elements are shared by its
+    /// owners (`splits`, and the elements are whole rows).
+    static func updatesByRows(rows: Int, count: Int) -> Bool {
+        splits(rows: rows, work: count) && count % rows == 0
+    }
+
     /// The elements of a (rows, columns) weight of `count` elements that `owner` updates: its rows when the
-    /// weight is split (`splits`), everything for owner 0 otherwise; nil when `owner` has nothing to do.
+    /// weight is split (`updatesByRows`), everything for owner 0 otherwise; nil when `owner` has nothing to do.
     static func ownedRange(_ owner: Int, rows: Int, count: Int) -> Range<Int>? {
-        let columns = rows > 0 ? count / rows : 0
-        if splits(rows: rows, work: count), rows * columns == count {
-            let r = edge(owner, rows: rows) * columns..<edge(owner + 1, rows: rows) * columns
-            return r.isEmpty ? nil : r
-        }
-        return owner == 0 && count > 0 ? 0..<count : nil
+        guard updatesByRows(rows: rows, count: count) else { return owner == 0 && count > 0 ? 0..<count : nil }
+        let columns = count / rows
+        let r = edge(owner, rows: rows) * columns..<edge(owner + 1, rows: rows) * columns
+        return r.isEmpty ? nil : r
     }
 
     /// Runs `body(range)` over the element ranges of a (rows, columns) weight that each owner updates,
-    /// each on its owner's core while the split runs concurrently; one call over everything when the weight
-    /// is not split. For elementwise updates the result is the same either way.
+    /// each on its owner's core while the split runs concurrently; one call over everything otherwise.
+    /// For elementwise updates the result is the same either way.
     static func forEachOwnedRange(rows: Int, count: Int, _ body: (Range<Int>) -> Void) {
-        let columns = rows > 0 ? count / rows : 0
-        guard splits(rows: rows, work: count), rows * columns == count, runsConcurrently,
-              Kernels.parallelChunks(chunks, { i in body(edge(i, rows: rows) * columns..<edge(i + 1, rows: rows) * columns) })
+        guard updatesByRows(rows: rows, count: count), runsConcurrently,
+              Kernels.parallelChunks(chunks, { i in if let r = ownedRange(i, rows: rows, count: count) { body(r) } })
         else {
             body(0..<count)
             return

@@ -81,7 +81,7 @@ public class Optimizer {
                     }
                 }
                 // No hand-off when no weight is split (everything is owner 0's).
-                if items.contains(where: { WeightRows.ownedRange(1, rows: $0.rows, count: $0.count) != nil }) {
+                if items.contains(where: { WeightRows.updatesByRows(rows: $0.rows, count: $0.count) }) {
                     WeightRows.runOwnerBlocks(body)
                 } else {
                     body(0)
